@@ -148,7 +148,8 @@ static int wal_new_file(struct ots_store *s)
         ots_free(dir);
         return OTS_ENOMEM;
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* O_EXCL: a WAL file is never reused; a collision is a bug, not data to clobber */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         int rc = wal_fatal(s, "creating", path);
         ots_free(path), ots_free(dir);
@@ -633,9 +634,15 @@ int ots_wal_open(struct ots_store *s)
     }
     if (rc != OTS_OK)
         return rc;
-    /* forget a removed (torn-at-birth) file */
-    if (w->nfiles && w->files[w->nfiles - 1].first_lsn == UINT64_MAX) {
-        ots_free(w->files[w->nfiles - 1].path);
+    /* Files holding no record (removed as torn at birth, or killed before
+     * their first record) go: the next append creates a file named by
+     * next_lsn, and two entries for one path would let retirement unlink
+     * the live file (a bug the kill -9 test found). */
+    while (w->nfiles && w->files[w->nfiles - 1].first_lsn >= w->next_lsn) {
+        walfile *f = &w->files[w->nfiles - 1];
+        if (f->first_lsn != UINT64_MAX && !s->opts.read_only)
+            unlink(f->path);
+        ots_free(f->path);
         w->nfiles--;
     }
     /* appends go to a fresh file: never write after a cut tail in place */

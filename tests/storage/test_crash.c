@@ -25,7 +25,7 @@ static void child_append(const char *dir, int64_t first_batch, int wfd)
     ots_store_opts_init(&o);
     o.fsync = OTS_FSYNC_ALWAYS;
     o.flush_rows = 300; /* flushes and compactions happen during the run */
-    o.log = st_quiet_log;
+    o.log = getenv("OTS_TEST_VERBOSE") ? NULL : st_quiet_log;
     ots_store *s;
     if (ots_store_open(dir, &o, &s) != OTS_OK)
         _exit(3);
@@ -114,9 +114,14 @@ static void kill_nine_twenty_four_times(void **state)
             maxp = q;
         }
         for (int64_t q = 0; q <= acked_max; q++) /* every acknowledged batch */
-            if (rows_of[q] != BATCH)
+            if (rows_of[q] != BATCH) {
+                char cmd[4200];
+                snprintf(cmd, sizeof cmd, "find %s -type f | sort | xargs ls -la >&2", dir);
+                if (system(cmd) != 0)
+                    fprintf(stderr, "(listing failed)\n");
                 fail_msg("round %d: acknowledged batch %lld has %lld rows (acked up to %lld, present up to %lld)",
                          round, (long long)q, (long long)rows_of[q], (long long)acked_max, (long long)maxp);
+            }
         assert_true(maxp <= acked_max + 1);     /* nothing beyond the one in flight */
         next_batch = maxp + 1;
         if (maxp > acked_max)
@@ -126,7 +131,6 @@ static void kill_nine_twenty_four_times(void **state)
     }
     assert_true(acked_max > ROUNDS); /* the child made progress */
     free(present);
-    (void)got;
     tu_rmrf(dir);
     free(dir);
 }
