@@ -52,7 +52,7 @@ FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all check test-unit test-e2e fuzz-replay bench bench-smoke bench-peers fuzz \
+.PHONY: all demo check test-unit test-e2e fuzz-replay bench bench-smoke bench-peers fuzz \
         install format format-check compdb clean deps demo
 all: $(BUILD)/lib/libots.a $(BUILD)/lib/libots.so $(PROG_BINS) $(TOOL_BINS) $(TEST_BINS) $(FUZZ_REPLAY)
 
@@ -83,6 +83,7 @@ $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(BUILD)/lib/libots.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/lib/libots.a $(LIBS)
 
+.SECONDARY:
 .SECONDEXPANSION:
 $(BUILD)/tests/test_%: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard tests/$$*/*.c)))) $(BUILD)/obj/tests/testutil.o $(BUILD)/lib/libots.a
 	@mkdir -p $(@D)
@@ -104,6 +105,12 @@ test-e2e: all
 
 check: all
 	@sh tests/check.sh $(BUILD) "$(SANITIZE)"
+
+# The demo: today a store built from the bundled real data with the C API;
+# the SQL queries and XLSX/CSV/GeoJSON exports join it with the query issue.
+demo: all
+	@rm -rf demo-out && mkdir -p demo-out
+	$(BUILD)/bin/ots_demo demo-out/store
 
 # ---- libFuzzer builds (clang-14) --------------------------------------------
 FUZZ_SECONDS ?= 30
