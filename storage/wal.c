@@ -36,7 +36,7 @@
 
 /* ---- record encoding -------------------------------------------------------- */
 
-static size_t batch_bound(const tbl *t, const ots_vec *cols, size_t nrows)
+static size_t batch_bound(const tbl *t, uint32_t *const *lens, size_t nrows)
 {
     size_t n = 12;
     for (size_t c = 0; c < t->ncols; c++) {
@@ -48,9 +48,9 @@ static size_t batch_bound(const tbl *t, const ots_vec *cols, size_t nrows)
         case OTS_BOOLEAN: n += nrows; break;
         case OTS_TAG:
         case OTS_STRING: {
-            const char *const *v = cols[c].data;
+            const uint32_t *l = lens[c];
             for (size_t r = 0; r < nrows; r++)
-                n += 5 + ((cols[c].valid && !cols[c].valid[r]) || !v[r] ? 0 : strlen(v[r]));
+                n += 5 + l[r];
             break;
         }
         }
@@ -58,7 +58,7 @@ static size_t batch_bound(const tbl *t, const ots_vec *cols, size_t nrows)
     return n;
 }
 
-static size_t encode_batch(uint8_t *p, const tbl *t, const ots_vec *cols, size_t nrows)
+static size_t encode_batch(uint8_t *p, const tbl *t, const ots_vec *cols, uint32_t *const *lens, size_t nrows)
 {
     uint8_t *start = p;
     ots_le32_put(p, t->id);
@@ -90,14 +90,16 @@ static size_t encode_batch(uint8_t *p, const tbl *t, const ots_vec *cols, size_t
         case OTS_TAG:
         case OTS_STRING: {
             const char *const *v = cols[c].data;
+            const uint32_t *ln = lens[c];
             for (size_t r = 0; r < nrows; r++) {
-                if ((valid && !valid[r]) || !v[r]) {
-                    *p++ = 0;
-                    continue;
+                uint32_t l = ln[r];
+                if (l < 128) {
+                    *p++ = (uint8_t)l;
+                } else {
+                    p += ots_fmt_varint_put(p, l);
                 }
-                size_t l = strlen(v[r]);
-                p += ots_fmt_varint_put(p, l);
-                memcpy(p, v[r], l);
+                if (l)
+                    memcpy(p, v[r], l);
                 p += l;
             }
             break;
@@ -199,10 +201,11 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-int ots_wal_append(struct ots_store *s, const tbl *t, const ots_vec *cols, size_t nrows, uint64_t *lsn)
+int ots_wal_append(struct ots_store *s, const tbl *t, const ots_vec *cols, uint32_t *const *lens, size_t nrows,
+                   uint64_t *lsn)
 {
     wal *w = &s->w;
-    size_t bound = batch_bound(t, cols, nrows) + REC_HEAD + REC_TAIL;
+    size_t bound = batch_bound(t, lens, nrows) + REC_HEAD + REC_TAIL;
     if (bound - REC_HEAD - REC_TAIL > REC_MAX_PAYLOAD)
         return ots_set_err(s, OTS_ELIMIT, "batch of %zu rows is over the 1 GiB WAL record limit; split it", nrows);
     if (w->fd < 0 || w->file_bytes >= s->opts.wal_segment_bytes) {
@@ -231,7 +234,7 @@ int ots_wal_append(struct ots_store *s, const tbl *t, const ots_vec *cols, size_
         w->rec_cap = nc;
     }
     uint8_t *r = w->rec;
-    size_t plen = encode_batch(r + REC_HEAD, t, cols, nrows);
+    size_t plen = encode_batch(r + REC_HEAD, t, cols, lens, nrows);
     uint64_t l = w->next_lsn;
     ots_le32_put(r, (uint32_t)plen);
     r[4] = REC_APPEND;
@@ -474,7 +477,7 @@ corrupt:
 
 static int replay_file(struct ots_store *s, walfile *f, int is_last)
 {
-    int fd = open(f->path, O_RDWR | O_CLOEXEC);
+    int fd = open(f->path, (s->opts.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (fd < 0)
         return ots_set_err(s, OTS_EIO, "%s: %s", f->path, strerror(errno));
     struct stat st;
@@ -501,7 +504,8 @@ static int replay_file(struct ots_store *s, walfile *f, int is_last)
             ots_log(s, OTS_LOG_WARN, "%s: incomplete WAL header (torn at creation); file removed", f->path);
             close(fd);
             fd = -1;
-            unlink(f->path);
+            if (!s->opts.read_only)
+                unlink(f->path);
             f->first_lsn = UINT64_MAX; /* mark removed */
             goto out;
         }
@@ -547,7 +551,12 @@ static int replay_file(struct ots_store *s, walfile *f, int is_last)
         char why[200];
         int r = ots_wal_decode_batch(s, buf + o + REC_HEAD, len, &t, cols, &nrows, &arena, why, sizeof why);
         if (r == OTS_OK) {
-            r = ots_apply_batch(s, t, cols, nrows, expect, 1);
+            uint32_t *lens[OTS_MAX_COLS];
+            void *lmem;
+            r = ots_batch_lens(t, cols, nrows, lens, &lmem);
+            if (r == OTS_OK)
+                r = ots_apply_batch(s, t, cols, lens, nrows, expect, 1);
+            ots_free(lmem);
             ots_free(arena);
             if (r != OTS_OK) {
                 rc = r;

@@ -5,6 +5,7 @@ int run_store_tests(void);
 int run_registry_tests(void);
 int run_crash_tests(void);
 int run_corrupt_tests(void);
+int run_golden_tests(void);
 
 int main(void)
 {
@@ -13,5 +14,6 @@ int main(void)
     failed += run_registry_tests();
     failed += run_crash_tests();
     failed += run_corrupt_tests();
+    failed += run_golden_tests();
     return failed;
 }
