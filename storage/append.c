@@ -13,9 +13,47 @@
 
 #define MAX_STRING_BYTES (16u << 20)
 
+int ots_batch_lens(const tbl *t, const ots_vec *cols, size_t nrows, uint32_t **lens, void **mem)
+{
+    size_t nstr = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        lens[c] = NULL;
+        if (t->cols[c].type == OTS_TAG || t->cols[c].type == OTS_STRING)
+            nstr++;
+    }
+    uint32_t *m = ots_malloc((nstr * nrows > 0 ? nstr * nrows : 1) * sizeof *m);
+    *mem = m;
+    if (!m)
+        return OTS_ENOMEM;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->cols[c].type != OTS_TAG && t->cols[c].type != OTS_STRING)
+            continue;
+        uint32_t *l = lens[c] = m;
+        m += nrows;
+        const char *const *v = cols[c].data;
+        const uint8_t *valid = cols[c].valid;
+        const char *prev = NULL;
+        uint32_t prevlen = 0;
+        for (size_t r = 0; r < nrows; r++) {
+            const char *p = v ? v[r] : NULL;
+            if (!p || (valid && !valid[r])) {
+                l[r] = 0;
+                continue;
+            }
+            if (p != prev) { /* the same pointer repeats often (interned tags) */
+                size_t n = strlen(p);
+                prevlen = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+                prev = p;
+            }
+            l[r] = prevlen;
+        }
+    }
+    return OTS_OK;
+}
+
 /* Check every row before anything changes.  Returns OTS_OK or an error
  * naming the row and column. */
-static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, size_t nrows)
+static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, uint32_t *const *lens, size_t nrows)
 {
     for (size_t c = 0; c < t->ncols; c++) {
         const ots_column_def *cd = &t->cols[c];
@@ -40,7 +78,7 @@ static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, size
                     if (!*v)
                         return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': empty %s", r, cd->name, cd->name);
                 }
-                if (strlen(v) > 65535)
+                if (lens[c][r] > 65535)
                     return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': tag value over 65535 bytes", r,
                                        cd->name);
                 break;
@@ -55,7 +93,7 @@ static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, size
                 if (present && !v)
                     return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': NULL pointer for a present value", r,
                                        cd->name);
-                if (present && strlen(v) > MAX_STRING_BYTES)
+                if (present && lens[c][r] > MAX_STRING_BYTES)
                     return ots_set_err(s, OTS_ELIMIT, "row %zu, column '%s': string over 16 MiB", r, cd->name);
                 break;
             }
@@ -67,12 +105,6 @@ static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, size
     return OTS_OK;
 }
 
-/* Per-batch routing cache: consecutive rows mostly share a partition. */
-typedef struct route {
-    const char *city_in, *zone_in; /* caller pointers last seen */
-    part *p;
-    uint32_t city_id, zone_id;     /* pool ids in p->buf */
-} route;
 
 static int buf_for(struct ots_store *s, part *p, uint64_t lsn)
 {
@@ -90,116 +122,180 @@ static int buf_for(struct ots_store *s, part *p, uint64_t lsn)
     return OTS_OK;
 }
 
-int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, size_t nrows, uint64_t lsn, int replay)
+/* Per-call cache: (column, caller pointer, buffer) -> pool id.  Within one
+ * call the caller's strings do not change, so a pointer seen before needs no
+ * hashing of its bytes. */
+#define PCACHE 16384
+typedef struct pcache_ent {
+    const char *ptr;
+    const rowbuf *b;
+    uint32_t col;
+    uint32_t id;
+    uint32_t gen;
+} pcache_ent;
+
+typedef struct pcache {
+    pcache_ent *e;
+    uint32_t gen;
+} pcache;
+
+static int64_t intern_cached(pcache *pc, rowbuf *b, uint32_t col, const char *v, uint32_t len)
 {
+    uintptr_t h = ((uintptr_t)v >> 3) ^ ((uintptr_t)v >> 17) ^ ((uintptr_t)col * 0x9E37u);
+    pcache_ent *e = pc->e ? &pc->e[h & (PCACHE - 1)] : NULL;
+    if (e && e->ptr == v && e->b == b && e->col == col && e->gen == pc->gen)
+        return e->id;
+    int64_t id = ots_pool_intern(&b->pool, v, len);
+    if (id >= 0 && e) {
+        e->ptr = v;
+        e->b = b;
+        e->col = col;
+        e->id = (uint32_t)id;
+        e->gen = pc->gen;
+    }
+    return id;
+}
+
+/* Copy rows [r0, r1) of field column col into b at row `at`. */
+static int copy_field(rowbuf *b, const ots_vec *v, const uint32_t *lens, pcache *pc, int col, ots_type ty,
+                      size_t r0, size_t r1, size_t at)
+{
+    size_t n = r1 - r0;
+    switch (ty) {
+    case OTS_DOUBLE:
+    case OTS_BIGINT:
+        memcpy((uint64_t *)b->cols[col].data + at, (const uint64_t *)v->data + r0, n * 8);
+        break;
+    case OTS_BOOLEAN:
+        memcpy((uint8_t *)b->cols[col].data + at, (const uint8_t *)v->data + r0, n);
+        break;
+    case OTS_STRING: {
+        const char *const *sv = v->data;
+        uint32_t *dst = (uint32_t *)b->cols[col].data + at;
+        for (size_t r = r0; r < r1; r++) {
+            if (v->valid && !v->valid[r]) {
+                dst[r - r0] = 0;
+                continue;
+            }
+            int64_t id = intern_cached(pc, b, (uint32_t)col, sv[r], lens[r]);
+            if (id < 0)
+                return OTS_ENOMEM;
+            dst[r - r0] = (uint32_t)id;
+        }
+        break;
+    }
+    default:
+        return OTS_OK;
+    }
+    if (v->valid) {
+        for (size_t r = r0; r < r1; r++) {
+            if (v->valid[r])
+                continue;
+            if (ty != OTS_STRING) /* a NULL stores 0 (the encoder ignores it anyway) */
+                memset((uint8_t *)b->cols[col].data + (at + r - r0) * (ty == OTS_BOOLEAN ? 1 : 8), 0,
+                       ty == OTS_BOOLEAN ? 1 : 8);
+            if (ots_rowbuf_set_null(b, col, at + r - r0) != OTS_OK)
+                return OTS_ENOMEM;
+        }
+    }
+    return OTS_OK;
+}
+
+int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, uint32_t *const *lens, size_t nrows,
+                    uint64_t lsn, int replay)
+{
+    /* The cache lives with the store (s->mu held); a new generation per call
+     * means no entry from an earlier call (whose memory may be reused) matches. */
+    if (!s->pcache)
+        s->pcache = ots_calloc(PCACHE, sizeof(pcache_ent)); /* NULL: work without it */
+    pcache pcs = {s->pcache, ++s->pcache_gen}, *pc = &pcs;
+    if (pcs.gen == 0 && pcs.e) { /* wrapped: forget everything */
+        memset(pcs.e, 0, PCACHE * sizeof(pcache_ent));
+        pcs.gen = s->pcache_gen = 1;
+    }
+    int rc = OTS_OK;
     const char *const *cityv = cols[t->city_col].data;
     const char *const *zonev = cols[t->zone_col].data;
     const int64_t *tsv = cols[t->ts_col].data;
-    route rt = {0};
     city *c = NULL;
-    int64_t day = 0, day_lo = 1, day_hi = 0; /* empty window */
     uint32_t tuple[OTS_MAX_COLS];
-    for (size_t r = 0; r < nrows; r++) {
-        const char *cv = cityv[r], *zv = zonev[r];
-        int64_t ts = tsv[r];
-        int same_key = rt.p && (cv == rt.city_in || !strcmp(cv, rt.city_in)) &&
-                       (zv == rt.zone_in || !strcmp(zv, rt.zone_in));
-        if (!same_key || ts < day_lo || ts >= day_hi) {
-            if (!c || strcmp(c->id, cv) != 0) {
-                c = ots_catalog_city(&s->cat, cv);
-                if (!c) {
-                    int rc = ots_catalog_add_city_utc(s, cv, &c);
-                    if (rc != OTS_OK)
-                        return rc;
-                }
-            }
-            day = ots_city_day(c, ts, &day_lo, &day_hi);
-            part *p;
-            int rc = ots_part_get(s, t, cv, zv, day, 1, &p);
-            if (rc != OTS_OK)
-                return rc;
-            rt.p = p;
-            rt.city_in = cv;
-            rt.zone_in = zv;
-            if (replay && lsn <= p->flushed_lsn) {
-                rt.city_id = UINT32_MAX; /* already in a segment: skip rows of this partition */
-                continue;
-            }
-            if ((rc = buf_for(s, p, lsn)) != OTS_OK)
-                return rc;
-            int64_t ci = ots_pool_intern(&p->buf->pool, cv, (uint32_t)strlen(cv));
-            int64_t zi = ots_pool_intern(&p->buf->pool, zv, (uint32_t)strlen(zv));
-            if (ci < 0 || zi < 0)
-                return OTS_ENOMEM;
-            rt.city_id = (uint32_t)ci;
-            rt.zone_id = (uint32_t)zi;
+    size_t r0 = 0;
+    while (r0 < nrows) {
+        /* route row r0, then extend the run of rows with the same partition */
+        const char *cv = cityv[r0], *zv = zonev[r0];
+        if (!c || (c->id != cv && strcmp(c->id, cv) != 0)) {
+            c = ots_catalog_city(&s->cat, cv);
+            if (!c && (rc = ots_catalog_add_city_utc(s, cv, &c)) != OTS_OK)
+                goto out;
         }
-        if (rt.city_id == UINT32_MAX)
+        int64_t day_lo, day_hi;
+        int64_t day = ots_city_day(c, tsv[r0], &day_lo, &day_hi);
+        size_t r1 = r0 + 1;
+        while (r1 < nrows && tsv[r1] >= day_lo && tsv[r1] < day_hi &&
+               (cityv[r1] == cv || !strcmp(cityv[r1], cv)) && (zonev[r1] == zv || !strcmp(zonev[r1], zv)))
+            r1++;
+        part *p;
+        if ((rc = ots_part_get(s, t, cv, zv, day, 1, &p)) != OTS_OK)
+            goto out;
+        if (replay && lsn <= p->flushed_lsn) { /* already in a segment */
+            r0 = r1;
             continue;
-        part *p = rt.p;
+        }
+        if ((rc = buf_for(s, p, lsn)) != OTS_OK)
+            goto out;
         rowbuf *b = p->buf;
-        if (b->n == b->cap) {
+        size_t n = r1 - r0;
+        if (b->n + n > b->cap) {
             size_t before = ots_rowbuf_bytes(b);
-            if (ots_rowbuf_reserve(b, 1) != OTS_OK)
-                return OTS_ENOMEM;
+            if (ots_rowbuf_reserve(b, n) != OTS_OK)
+                goto out_nomem;
             s->buffered_bytes += ots_rowbuf_bytes(b) - before;
         }
-        size_t row = b->n;
-        for (int k = 0; k < t->ntags; k++) {
-            int col = t->tag_cols[k];
-            if (col == t->city_col)
-                tuple[k] = rt.city_id;
-            else if (col == t->zone_col)
-                tuple[k] = rt.zone_id;
-            else {
-                const char *v = ((const char *const *)cols[col].data)[r];
-                int64_t id = ots_pool_intern(&b->pool, v, (uint32_t)strlen(v));
-                if (id < 0)
-                    return OTS_ENOMEM;
-                tuple[k] = (uint32_t)id;
-            }
-        }
-        int64_t sid = ots_rowbuf_series(b, tuple);
-        if (sid < 0)
-            return OTS_ENOMEM;
-        b->sid[row] = (uint32_t)sid;
-        b->ts[row] = ts;
-        if (ts < b->ts_min) b->ts_min = ts;
-        if (ts > b->ts_max) b->ts_max = ts;
-        for (size_t col = 0; col < t->ncols; col++) {
-            const uint8_t *valid = cols[col].valid;
-            int present = !valid || valid[r];
-            switch (t->cols[col].type) {
-            case OTS_DOUBLE:
-                ((double *)b->cols[col].data)[row] = present ? ((const double *)cols[col].data)[r] : 0.0;
-                break;
-            case OTS_BIGINT:
-                ((int64_t *)b->cols[col].data)[row] = present ? ((const int64_t *)cols[col].data)[r] : 0;
-                break;
-            case OTS_BOOLEAN:
-                ((uint8_t *)b->cols[col].data)[row] = present ? ((const uint8_t *)cols[col].data)[r] : 0;
-                break;
-            case OTS_STRING: {
-                uint32_t id = 0;
-                if (present) {
+        int64_t ci = ots_pool_intern(&b->pool, cv, lens[t->city_col][r0]);
+        int64_t zi = ots_pool_intern(&b->pool, zv, lens[t->zone_col][r0]);
+        if (ci < 0 || zi < 0)
+            goto out_nomem;
+        size_t at = b->n;
+        /* series ids and timestamps */
+        for (size_t r = r0; r < r1; r++) {
+            for (int k = 0; k < t->ntags; k++) {
+                int col = t->tag_cols[k];
+                if (col == t->city_col)
+                    tuple[k] = (uint32_t)ci;
+                else if (col == t->zone_col)
+                    tuple[k] = (uint32_t)zi;
+                else {
                     const char *v = ((const char *const *)cols[col].data)[r];
-                    int64_t pid = ots_pool_intern(&b->pool, v, (uint32_t)strlen(v));
-                    if (pid < 0)
-                        return OTS_ENOMEM;
-                    id = (uint32_t)pid;
+                    int64_t id = intern_cached(pc, b, (uint32_t)col, v, lens[col][r]);
+                    if (id < 0)
+                        goto out_nomem;
+                    tuple[k] = (uint32_t)id;
                 }
-                ((uint32_t *)b->cols[col].data)[row] = id;
-                break;
             }
-            default:
-                continue;
-            }
-            if (!present && ots_rowbuf_set_null(b, (int)col, row) != OTS_OK)
-                return OTS_ENOMEM;
+            int64_t sid = ots_rowbuf_series(b, tuple);
+            if (sid < 0)
+                goto out_nomem;
+            b->sid[at + r - r0] = (uint32_t)sid;
+            int64_t ts = tsv[r];
+            b->ts[at + r - r0] = ts;
+            if (ts < b->ts_min) b->ts_min = ts;
+            if (ts > b->ts_max) b->ts_max = ts;
         }
-        b->n++;
+        for (size_t col = 0; col < t->ncols; col++) {
+            ots_type ty = t->cols[col].type;
+            if (ty == OTS_TIMESTAMP || ty == OTS_TAG)
+                continue;
+            if ((rc = copy_field(b, &cols[col], lens[col], pc, (int)col, ty, r0, r1, at)) != OTS_OK)
+                goto out;
+        }
+        b->n += n;
+        r0 = r1;
     }
-    return OTS_OK;
+out:
+    return rc;
+out_nomem:
+    rc = OTS_ENOMEM;
+    goto out;
 }
 
 int ots_maybe_flush(struct ots_store *s)
@@ -245,6 +341,8 @@ int ots_append(ots_store *s, const char *table, const ots_vec *cols, size_t nrow
         return OTS_EINVAL;
     if (s->opts.read_only)
         return ots_set_err(s, OTS_EREADONLY, "store is read-only");
+    uint32_t *lens[OTS_MAX_COLS];
+    void *lmem = NULL;
     pthread_mutex_lock(&s->mu);
     int rc;
     if (s->fatal) {
@@ -260,7 +358,9 @@ int ots_append(ots_store *s, const char *table, const ots_vec *cols, size_t nrow
         rc = OTS_OK;
         goto out_unlock;
     }
-    if ((rc = validate(s, t, cols, nrows)) != OTS_OK)
+    if ((rc = ots_batch_lens(t, cols, nrows, lens, &lmem)) != OTS_OK)
+        goto out_unlock;
+    if ((rc = validate(s, t, cols, lens, nrows)) != OTS_OK)
         goto out_unlock;
     /* cities first (a durable catalog change), so the WAL never names an unknown city */
     const char *const *cityv = cols[t->city_col].data;
@@ -276,9 +376,9 @@ int ots_append(ots_store *s, const char *table, const ots_vec *cols, size_t nrow
         }
     }
     uint64_t lsn;
-    if ((rc = ots_wal_append(s, t, cols, nrows, &lsn)) != OTS_OK)
+    if ((rc = ots_wal_append(s, t, cols, lens, nrows, &lsn)) != OTS_OK)
         goto out_unlock;
-    if ((rc = ots_apply_batch(s, t, cols, nrows, lsn, 0)) != OTS_OK) {
+    if ((rc = ots_apply_batch(s, t, cols, lens, nrows, lsn, 0)) != OTS_OK) {
         /* the WAL holds the batch but memory does not: only a reopen (replay) is consistent */
         s->fatal = 1;
         rc = ots_set_err(s, rc, "applying a logged batch failed (%s); the store refuses writes until reopened",
@@ -287,10 +387,12 @@ int ots_append(ots_store *s, const char *table, const ots_vec *cols, size_t nrow
     }
     rc = ots_maybe_flush(s);
     pthread_mutex_unlock(&s->mu);
+    ots_free(lmem);
     if (rc == OTS_OK && s->opts.fsync == OTS_FSYNC_ALWAYS)
         rc = ots_wal_sync(s, lsn);
     return rc;
 out_unlock:
     pthread_mutex_unlock(&s->mu);
+    ots_free(lmem);
     return rc;
 }

@@ -146,7 +146,11 @@ int64_t ots_rowbuf_series(rowbuf *b, const uint32_t *tag_ids)
             uint32_t v = b->series_slots[i];
             if (!v)
                 break;
-            if (!memcmp(&b->series_tags[(size_t)(v - 1) * nt], tag_ids, (size_t)nt * 4))
+            const uint32_t *st = &b->series_tags[(size_t)(v - 1) * nt];
+            int k = 0;
+            while (k < nt && st[k] == tag_ids[k])
+                k++;
+            if (k == nt)
                 return v - 1;
             i = (i + 1) & mask;
         }

@@ -232,6 +232,8 @@ struct ots_store {
     void *uring;           /* struct io_uring *, lazily set up */
     pthread_mutex_t err_mu;
     char err[512];
+    void *pcache;          /* append's pointer -> pool id cache (append.c) */
+    uint32_t pcache_gen;   /* bumped per append: older entries never match */
 };
 
 /* errors */
@@ -280,15 +282,18 @@ int64_t ots_city_day(const city *c, int64_t ts_ns, int64_t *start, int64_t *end)
 int ots_wal_open(struct ots_store *s);   /* replays into buffers */
 void ots_wal_close(struct ots_store *s);
 /* append a record for a batch (s->mu held); sets *lsn */
-int ots_wal_append(struct ots_store *s, const tbl *t, const ots_vec *cols, size_t nrows,
-                   uint64_t *lsn);
+int ots_wal_append(struct ots_store *s, const tbl *t, const ots_vec *cols, uint32_t *const *lens,
+                   size_t nrows, uint64_t *lsn);
 int ots_wal_sync(struct ots_store *s, uint64_t lsn); /* s->mu NOT held */
 int ots_wal_retire(struct ots_store *s);              /* s->mu held */
 int ots_wal_reset(struct ots_store *s);               /* after full flush: delete all */
 
 /* applying a validated batch to buffers (append and replay) */
-int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, size_t nrows,
-                    uint64_t lsn, int replay);
+int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, uint32_t *const *lens,
+                    size_t nrows, uint64_t lsn, int replay);
+/* Byte lengths of every TAG/STRING value of a batch (0 for NULL): lens[c]
+ * is NULL for other columns.  One allocation, returned in *mem (ots_free). */
+int ots_batch_lens(const tbl *t, const ots_vec *cols, size_t nrows, uint32_t **lens, void **mem);
 int ots_maybe_flush(struct ots_store *s);
 
 #endif /* OTS_STORAGE_INT_H */

@@ -86,6 +86,7 @@ static void store_free(struct ots_store *s)
     ots_free(s->parts);
     ots_catalog_fini(&s->cat);
     ots_pool_fini(&s->names);
+    ots_free(s->pcache);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
     pthread_mutex_destroy(&s->mu);

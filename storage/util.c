@@ -259,6 +259,15 @@ void ots_pool_fini(strpool *p)
     memset(p, 0, sizeof *p);
 }
 
+static inline int str_eq(const char *a, const char *b, uint32_t len)
+{
+    /* tag values are short: compare inline instead of calling memcmp */
+    for (uint32_t i = 0; i < len; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 int64_t ots_pool_find(const strpool *p, const char *s, uint32_t len)
 {
     if (!p->nslots)
@@ -268,7 +277,7 @@ int64_t ots_pool_find(const strpool *p, const char *s, uint32_t len)
         uint32_t v = p->slots[i];
         if (!v)
             return -1;
-        if (p->len[v - 1] == len && memcmp(p->str[v - 1], s, len) == 0)
+        if (p->len[v - 1] == len && str_eq(p->str[v - 1], s, len))
             return v - 1;
         i = (i + 1) & mask;
     }
