@@ -371,7 +371,7 @@ static void seg_free(seg *g)
 {
     if (!g)
         return;
-    for (uint32_t d = 0; d < g->ndicts; d++) {
+    for (uint32_t d = 0; g->dicts && d < g->ndicts; d++) { /* dicts may be unallocated after a bad count */
         for (uint32_t k = 0; k < g->dicts[d].nowned; k++)
             ots_free((char *)g->dicts[d].val[k]);
         ots_free(g->dicts[d].val);
