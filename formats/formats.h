@@ -150,8 +150,10 @@ typedef struct ots_tz ots_tz;
 /* Load a zone by IANA name from $TZDIR or /usr/share/zoneinfo ("UTC", "",
  * NULL give UTC).  Reads TZif v1, v2 and v3 (64-bit data) and the POSIX TZ
  * footer for instants past the last transition.  Rejects names with ".." or
- * a leading '/'.  On failure returns OTS_ENOTFOUND (no such zone) or
- * OTS_ECORRUPT (bad file; err says the offset) and *out is NULL. */
+ * a leading '/'.  On failure returns OTS_ENOTFOUND (no such zone, or a
+ * rejected name) or OTS_ECORRUPT (bad file; err says the offset), or
+ * OTS_ENOMEM / OTS_EIO, and *out is NULL.  A loaded zone is read-only and
+ * may be used from several threads at once (docs/formats/timestamps.md). */
 int ots_fmt_tz_load(const char *name, ots_tz **out, ots_fmt_err *err);
 /* Parse TZif bytes (for tests and fuzzing); name is kept for ots_fmt_tz_name. */
 int ots_fmt_tz_parse(const char *name, const uint8_t *buf, size_t len, ots_tz **out, ots_fmt_err *err);
@@ -181,6 +183,7 @@ void ots_fmt_tz_day_bounds(const ots_tz *tz, int64_t day, int64_t *start_ns, int
 /*
  * Parse an ISO-8601 / RFC 3339 timestamp of len bytes:
  *   YYYY-MM-DD | YYYY-MM-DD[T| ]HH:MM[:SS[.f{1,9}]] [Z|±HH[:MM]|±HHMM]
+ * (the offset follows the time directly; 't'/'z' may be lower case).
  * A time without offset is local to tz (NULL = UTC).  Returns OTS_OK and
  * *ts_ns, or OTS_EINVAL with err->offset at the first bad byte and err->msg
  * saying what was expected.  Range: years 1678..2261 (int64 ns).
@@ -209,10 +212,18 @@ void ots_csv_opts_init(ots_csv_opts *o);
 
 /* Open a reader over a file path, a FILE* (not closed by ots_csv_close), or a
  * memory buffer (not copied; must outlive the reader).  A UTF-8 BOM at the
- * start is skipped. */
+ * start is skipped.  o may be NULL; a zero member means its default.
+ * OTS_EINVAL for bad options (delimiter == quote, or either is CR or LF),
+ * OTS_ENOTFOUND for a missing path.  Accepted input and messages:
+ * docs/formats/csv.md. */
 int ots_csv_open_path(const char *path, const ots_csv_opts *o, ots_csv **out);
 int ots_csv_open_file(FILE *f, const char *name, const ots_csv_opts *o, ots_csv **out);
 int ots_csv_open_mem(const char *buf, size_t len, const char *name, const ots_csv_opts *o, ots_csv **out);
+/* Set the size of the read buffer (bytes, at least 4; default 128 KiB)
+ * before the first ots_csv_next; later calls are ignored.  For tests of
+ * records spanning refills.  A record longer than the buffer still works:
+ * the buffer grows for it. */
+void ots_csv_set_buffer_size(ots_csv *c, size_t bytes);
 
 /* One field of the current record: p is NUL-terminated (quotes removed, ""
  * unescaped); valid until the next ots_csv_next. */
