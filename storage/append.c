@@ -106,7 +106,50 @@ static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
 }
 
 
-static int buf_for(struct ots_store *s, part *p, uint64_t lsn)
+/* What a batch changed in one buffer, to undo it if the batch fails midway. */
+typedef struct undo {
+    rowbuf *b;
+    size_t n;
+    uint64_t min_lsn, max_lsn;
+    int64_t ts_min, ts_max;
+} undo;
+
+typedef struct undolog {
+    undo *u;
+    size_t n, cap;
+} undolog;
+
+static int undo_note(undolog *ul, rowbuf *b, uint64_t lsn)
+{
+    if (b->touched_lsn == lsn)
+        return OTS_OK;
+    if (ul->n == ul->cap) {
+        size_t nc = ul->cap ? ul->cap * 2 : 16;
+        undo *nu = ots_realloc(ul->u, nc * sizeof *nu);
+        if (!nu)
+            return OTS_ENOMEM;
+        ul->u = nu;
+        ul->cap = nc;
+    }
+    ul->u[ul->n++] = (undo){b, b->n, b->min_lsn, b->max_lsn, b->ts_min, b->ts_max};
+    b->touched_lsn = lsn;
+    return OTS_OK;
+}
+
+static void undo_all(undolog *ul)
+{
+    while (ul->n) {
+        undo *u = &ul->u[--ul->n];
+        u->b->n = u->n;
+        u->b->min_lsn = u->min_lsn;
+        u->b->max_lsn = u->max_lsn;
+        u->b->ts_min = u->ts_min;
+        u->b->ts_max = u->ts_max;
+        u->b->touched_lsn = 0;
+    }
+}
+
+static int buf_for(struct ots_store *s, part *p, uint64_t lsn, undolog *ul)
 {
     if (!p->buf) {
         p->buf = ots_malloc(sizeof *p->buf);
@@ -115,6 +158,8 @@ static int buf_for(struct ots_store *s, part *p, uint64_t lsn)
         ots_rowbuf_init(p->buf, p->t);
         s->buffered_bytes += ots_rowbuf_bytes(p->buf);
     }
+    if (undo_note(ul, p->buf, lsn) != OTS_OK)
+        return OTS_ENOMEM;
     if (!p->buf->min_lsn)
         p->buf->min_lsn = lsn;
     if (lsn > p->buf->max_lsn)
@@ -125,7 +170,7 @@ static int buf_for(struct ots_store *s, part *p, uint64_t lsn)
 /* Per-call cache: (column, caller pointer, buffer) -> pool id.  Within one
  * call the caller's strings do not change, so a pointer seen before needs no
  * hashing of its bytes. */
-#define PCACHE 16384
+#define PCACHE 512 /* small enough to stay in L1: catches repeated pointers */
 typedef struct pcache_ent {
     const char *ptr;
     const rowbuf *b;
@@ -214,6 +259,7 @@ int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
         pcs.gen = s->pcache_gen = 1;
     }
     int rc = OTS_OK;
+    undolog ul = {0};
     const char *const *cityv = cols[t->city_col].data;
     const char *const *zonev = cols[t->zone_col].data;
     const int64_t *tsv = cols[t->ts_col].data;
@@ -241,7 +287,7 @@ int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
             r0 = r1;
             continue;
         }
-        if ((rc = buf_for(s, p, lsn)) != OTS_OK)
+        if ((rc = buf_for(s, p, lsn, &ul)) != OTS_OK)
             goto out;
         rowbuf *b = p->buf;
         size_t n = r1 - r0;
@@ -292,6 +338,9 @@ int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
         r0 = r1;
     }
 out:
+    if (rc != OTS_OK)
+        undo_all(&ul); /* never half-apply: every buffer back to before the batch */
+    ots_free(ul.u);
     return rc;
 out_nomem:
     rc = OTS_ENOMEM;

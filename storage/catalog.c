@@ -29,9 +29,9 @@ void ots_tbl_free(tbl *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->ncols; i++)
+    for (size_t i = 0; t->cols && i < t->ncols; i++)
         ots_free((char *)t->cols[i].name);
-    for (size_t i = 0; i < t->nopts; i++) {
+    for (size_t i = 0; t->opts && i < t->nopts; i++) {
         ots_free((char *)t->opts[i].key);
         ots_free((char *)t->opts[i].value);
     }

@@ -18,12 +18,32 @@
 int ots_seg_decode_column(struct ots_store *s, const seg *g, int c, const uint8_t *chunk, void *vals,
                           uint8_t *valid, ots_fmt_strdict **sd);
 
+/* A reusable buffer: sources of a scan reuse their arrays instead of
+ * allocating (and page-faulting) fresh ones per segment. */
+typedef struct sbuf {
+    void *p;
+    size_t cap;
+} sbuf;
+
+static void *sbuf_get(sbuf *b, size_t bytes)
+{
+    if (!bytes)
+        bytes = 1;
+    if (b->cap < bytes) {
+        ots_free(b->p);
+        b->p = ots_malloc(bytes);
+        b->cap = b->p ? bytes : 0;
+    }
+    return b->p;
+}
+
 typedef struct outcol {        /* one requested column of the current source */
     int col;                   /* schema index */
-    void *data;                /* i64 / f64 / u8 values (owned unless borrowed) */
-    uint8_t *valid;            /* NULL = no NULLs */
-    uint32_t *codes;           /* TAG / STRING */
-    const char **str;          /* per row */
+    void *data;                /* i64 / f64 / u8 values (in sb_data) */
+    uint8_t *valid;            /* NULL = no NULLs (else in sb_valid) */
+    uint32_t *codes;           /* TAG / STRING (in sb_codes) */
+    const char **str;          /* per row (in sb_str) */
+    sbuf sb_data, sb_valid, sb_codes, sb_str;
     const char **dict;
     size_t dict_size;
     ots_fmt_strdict *sd;       /* owned dictionary of a STRING chunk */
@@ -82,11 +102,16 @@ static void source_clear(ots_scan *sc)
 {
     for (int i = 0; i < sc->ncols; i++) {
         outcol *o = &sc->oc[i];
-        ots_free(o->data), ots_free(o->valid), ots_free(o->codes), ots_free(o->str);
         ots_free(o->dict_own);
         ots_fmt_strdict_free(o->sd);
-        memset(o, 0, sizeof *o);
-        o->col = sc->cols[i];
+        o->dict_own = NULL;
+        o->sd = NULL;
+        o->data = NULL;
+        o->valid = NULL;
+        o->codes = NULL;
+        o->str = NULL;
+        o->dict = NULL;
+        o->dict_size = 0;
     }
     ots_free(sc->sel);
     sc->sel = NULL;
@@ -127,6 +152,8 @@ void ots_scan_close(ots_scan *sc)
     }
     for (int i = 0; i < sc->ncols; i++) {
         ots_free(sc->gather[i]), ots_free(sc->gvalid[i]), ots_free(sc->gcodes[i]), ots_free(sc->gstr[i]);
+        outcol *o = &sc->oc[i];
+        ots_free(o->sb_data.p), ots_free(o->sb_valid.p), ots_free(o->sb_codes.p), ots_free(o->sb_str.p);
     }
     ots_free(sc->parts);
     ots_free(sc);
@@ -305,12 +332,12 @@ static int seg_tag_filter(ots_scan *sc, const seg *g, roaring_bitmap_t **out, in
     return OTS_OK;
 }
 
-static int alloc_outcol(outcol *o, ots_type ty, size_t n)
+static int alloc_outcol(outcol *o, ots_type ty, size_t n, int want_valid)
 {
     size_t w = ty == OTS_BOOLEAN ? 1 : 8;
-    o->data = ots_malloc((n ? n : 1) * w);
-    o->valid = ots_malloc(n ? n : 1);
-    if (!o->data || !o->valid)
+    o->data = sbuf_get(&o->sb_data, n * w);
+    o->valid = want_valid ? sbuf_get(&o->sb_valid, n) : NULL;
+    if (!o->data || (want_valid && !o->valid))
         return OTS_ENOMEM;
     return OTS_OK;
 }
@@ -363,10 +390,11 @@ static int load_segment(ots_scan *sc, seg *g)
         outcol *o = &sc->oc[i];
         int c = o->col;
         ots_type ty = t->cols[c].type;
-        if ((rc = alloc_outcol(o, ty, n)) != OTS_OK)
+        int has_nulls = g->cols[c].st.null_count != 0;
+        if ((rc = alloc_outcol(o, ty, n, has_nulls)) != OTS_OK)
             break;
         ots_fmt_strdict *sd = NULL;
-        void *dst = ty == OTS_STRING ? (void *)(o->codes = ots_malloc((n ? n : 1) * 4)) : o->data;
+        void *dst = ty == OTS_STRING ? (void *)(o->codes = sbuf_get(&o->sb_codes, n * 4)) : o->data;
         if (!dst) {
             rc = OTS_ENOMEM;
             break;
@@ -374,17 +402,13 @@ static int load_segment(ots_scan *sc, seg *g)
         rc = ots_seg_decode_column(s, g, c, bufs[idx_of[c]], dst, o->valid, &sd);
         if (rc != OTS_OK)
             break;
-        if (!g->cols[c].st.null_count) {
-            ots_free(o->valid);
-            o->valid = NULL;
-        }
         if (ty == OTS_TIMESTAMP)
             tsv = o->data;
         if (ty == OTS_TAG) {
             const segdict *d = ots_seg_dict(g, c);
             const int64_t *c64 = o->data;
-            o->codes = ots_malloc((n ? n : 1) * 4);
-            o->str = ots_malloc((n ? n : 1) * sizeof *o->str);
+            o->codes = sbuf_get(&o->sb_codes, n * 4);
+            o->str = sbuf_get(&o->sb_str, n * sizeof *o->str);
             if (!o->codes || !o->str) {
                 rc = OTS_ENOMEM;
                 break;
@@ -399,7 +423,7 @@ static int load_segment(ots_scan *sc, seg *g)
             o->sd = sd;
             o->dict = sd->dict;
             o->dict_size = sd->size;
-            o->str = ots_malloc((n ? n : 1) * sizeof *o->str);
+            o->str = sbuf_get(&o->sb_str, n * sizeof *o->str);
             if (!o->str) {
                 rc = OTS_ENOMEM;
                 break;
@@ -548,18 +572,16 @@ static int load_rowbuf(ots_scan *sc, rowbuf *rb)
         outcol *o = &sc->oc[i];
         int c = o->col;
         ots_type ty = t->cols[c].type;
-        if ((rc = alloc_outcol(o, ty, n)) != OTS_OK)
-            break;
         const uint8_t *sv = rb->cols[c].valid;
+        if ((rc = alloc_outcol(o, ty, n, sv != NULL)) != OTS_OK)
+            break;
         int anynull = 0;
-        for (size_t r = 0; r < n; r++) {
-            o->valid[r] = sv ? sv[perm[r]] : 1;
+        for (size_t r = 0; sv && r < n; r++) {
+            o->valid[r] = sv[perm[r]];
             anynull |= !o->valid[r];
         }
-        if (!anynull) {
-            ots_free(o->valid);
+        if (!anynull)
             o->valid = NULL;
-        }
         switch (ty) {
         case OTS_TIMESTAMP:
             for (size_t r = 0; r < n; r++)
@@ -576,8 +598,8 @@ static int load_rowbuf(ots_scan *sc, rowbuf *rb)
             break;
         case OTS_TAG:
         case OTS_STRING: {
-            o->codes = ots_malloc((n ? n : 1) * 4);
-            o->str = ots_malloc((n ? n : 1) * sizeof *o->str);
+            o->codes = sbuf_get(&o->sb_codes, n * 4);
+            o->str = sbuf_get(&o->sb_str, n * sizeof *o->str);
             if (!o->codes || !o->str) {
                 rc = OTS_ENOMEM;
                 break;

@@ -98,6 +98,7 @@ typedef struct rowbuf {
     int64_t *ts;
     rcol cols[OTS_MAX_COLS];
     uint64_t min_lsn, max_lsn; /* WAL records whose rows are here (0 = none) */
+    uint64_t touched_lsn;      /* last batch that added rows (rollback bookkeeping) */
     int64_t ts_min, ts_max;
     uint64_t created_ms;
 } rowbuf;

@@ -98,8 +98,13 @@ static size_t encode_batch(uint8_t *p, const tbl *t, const ots_vec *cols, uint32
                 } else {
                     p += ots_fmt_varint_put(p, l);
                 }
-                if (l)
+                if (l <= 16) { /* short values: no call per string */
+                    const char *src = v[r];
+                    for (uint32_t k = 0; k < l; k++)
+                        p[k] = (uint8_t)src[k];
+                } else {
                     memcpy(p, v[r], l);
+                }
                 p += l;
             }
             break;

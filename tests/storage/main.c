@@ -6,6 +6,7 @@ int run_registry_tests(void);
 int run_crash_tests(void);
 int run_corrupt_tests(void);
 int run_golden_tests(void);
+int run_oom_tests(void);
 
 int main(void)
 {
@@ -15,5 +16,6 @@ int main(void)
     failed += run_crash_tests();
     failed += run_corrupt_tests();
     failed += run_golden_tests();
+    failed += run_oom_tests();
     return failed;
 }
