@@ -445,6 +445,11 @@ int ots_part_compact(struct ots_store *s, part *p)
 {
     if (p->nsegs < 2 || !p->t)
         return OTS_OK;
+    uint64_t total = 0;
+    for (size_t i = 0; i < p->nsegs; i++)
+        total += p->segs[i]->nrows;
+    if (total > OTS_SEG_MAX_ROWS)
+        return OTS_OK; /* too big for one segment: the partition keeps several */
     rowbuf b;
     ots_rowbuf_init(&b, p->t);
     int rc = OTS_OK;

@@ -381,8 +381,23 @@ static int load_segment(ots_scan *sc, seg *g)
             roaring_bitmap_free(bm);
         return rc;
     }
-    for (int i = 0; i < nneed; i++)
+    for (int i = 0; i < nneed; i++) {
         sc->st.bytes_read += g->cols[need[i]].len;
+        /* the chunk must hold the footer's row count before we size arrays by it */
+        ots_fmt_chunk_stats cst;
+        ots_fmt_err e = {0};
+        if (ots_fmt_chunk_peek(bufs[i], g->cols[need[i]].len, &cst, &e) != OTS_OK || cst.n != g->nrows) {
+            rc = ots_set_err(s, OTS_ECORRUPT, "%s: corrupt segment at byte %llu: %s", g->path,
+                             (unsigned long long)(g->cols[need[i]].off + e.offset),
+                             e.msg[0] ? e.msg : "chunk row count differs from the footer's");
+            for (int k = 0; k < nneed; k++)
+                ots_free(bufs[k]);
+            if (bm)
+                roaring_bitmap_free(bm);
+            sc->err = rc;
+            return rc;
+        }
+    }
     size_t n = g->nrows;
     sc->n = n;
     int64_t *tsv = NULL, *ts_own = NULL;

@@ -484,6 +484,10 @@ int ots_seg_open(struct ots_store *s, const tbl *t, const char *path, seg **out)
     rd_bytes(&r, cl);
     uint16_t zl = rd_u16(&r);
     rd_bytes(&r, zl);
+    if (!r.bad && g->nrows > OTS_SEG_MAX_ROWS) {
+        rc = seg_corrupt(s, path, foff + 32, "row count over the 2^27 rows a segment may hold");
+        goto out_free;
+    }
     if (r.bad || tid != t->id || g->ncols != t->ncols || g->seq_lo > g->seq_hi) {
         rc = seg_corrupt(s, path, foff, "footer does not describe this table's schema");
         goto out_free;
@@ -702,6 +706,16 @@ int ots_seg_load_rowbuf(struct ots_store *s, const tbl *t, const seg *g, rowbuf 
     int rc = ots_seg_read_chunks(s, g, cols, (int)t->ncols, bufs);
     if (rc != OTS_OK)
         return rc;
+    for (size_t c = 0; c < t->ncols; c++) { /* row counts agree before anything is sized by them */
+        ots_fmt_chunk_stats cst;
+        ots_fmt_err e = {0};
+        if (ots_fmt_chunk_peek(bufs[c], g->cols[c].len, &cst, &e) != OTS_OK || cst.n != g->nrows) {
+            for (size_t k = 0; k < t->ncols; k++)
+                ots_free(bufs[k]);
+            return seg_corrupt(s, g->path, g->cols[c].off + e.offset,
+                               e.msg[0] ? e.msg : "chunk row count differs from the footer's");
+        }
+    }
     size_t n = g->nrows;
     int64_t *tmp64 = ots_malloc((n ? n : 1) * 8);
     uint8_t *valid = ots_malloc(n ? n : 1);

@@ -21,6 +21,8 @@
 
 #define OTS_MAX_COLS 64
 #define OTS_NAME_MAX 63
+/* Most rows in one segment (a larger partition keeps several segments). */
+#define OTS_SEG_MAX_ROWS (1u << 27)
 
 /* ---- growable arrays, string pool ------------------------------------------- */
 

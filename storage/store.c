@@ -113,6 +113,8 @@ int ots_store_open(const char *dir, const ots_store_opts *opts, ots_store **out)
         ots_store_opts_init(&s->opts);
     if (!s->opts.flush_rows)
         s->opts.flush_rows = 262144;
+    if (s->opts.flush_rows > OTS_SEG_MAX_ROWS)
+        s->opts.flush_rows = OTS_SEG_MAX_ROWS;
     if (!s->opts.wal_segment_bytes)
         s->opts.wal_segment_bytes = 64u << 20;
     if (!s->opts.fsync_interval_ms)
