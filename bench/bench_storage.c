@@ -11,6 +11,9 @@
  *   storage/scan/kwh         a full scan decoding kwh for every row of the
  *                            checkpointed store: values/s.
  *   storage/scan/one_meter   a tag-equality + one-hour scan (postings).
+ *   storage/wal/<fsync>      appends of 1000-row batches (200,000 rows) under
+ *                            each fsync policy, no flush: rows/s and WAL
+ *                            bytes per row.
  *
  * The CSV is parsed once, untimed, into column arrays; tag strings are
  * interned so a batch hands ots_append the same pointers a real ingestor
@@ -315,6 +318,56 @@ static void bm_scan(ots_bench_state *st, void *arg)
     ots_bench_set_label(st, label);
 }
 
+/* WAL append under one fsync policy: batches of 1000 rows (the first 200,000
+ * rows of the file) into a fresh store, no flush; rows/s and WAL bytes/row. */
+static void bm_wal(ots_bench_state *st, void *arg)
+{
+    ots_fsync_policy pol = (ots_fsync_policy)(intptr_t)arg;
+    if (load() < 0) {
+        ots_bench_skip_with_error(st, M.err);
+        while (ots_bench_keep_running(st)) {
+        }
+        return;
+    }
+    size_t total = M.n < 200000 ? M.n : 200000, per = 1000;
+    char dir[512];
+    tmpdir(dir, sizeof dir, "wal");
+    uint64_t walbytes = 0;
+    while (ots_bench_keep_running(st)) {
+        ots_bench_pause(st);
+        rmrf(dir);
+        ots_store_opts o;
+        ots_store_opts_init(&o);
+        o.fsync = pol;
+        o.log = quiet;
+        o.flush_rows = 1u << 26;
+        ots_store *s;
+        if (ots_store_open(dir, &o, &s) != OTS_OK || ots_table_create(s, "m", COLS, 7, NULL, 0) != OTS_OK) {
+            ots_bench_skip_with_error(st, ots_errmsg(NULL));
+            break;
+        }
+        ots_bench_resume(st);
+        for (size_t i = 0; i < total; i += per) {
+            size_t k = total - i < per ? total - i : per;
+            ots_vec v[7] = {{M.ts + i, NULL},  {M.city + i, NULL}, {M.zone + i, NULL}, {M.meter + i, NULL},
+                            {M.kwh + i, NULL}, {M.volt + i, NULL}, {M.status + i, NULL}};
+            if (ots_append(s, "m", v, k) != OTS_OK) {
+                ots_bench_skip_with_error(st, ots_errmsg(s));
+                break;
+            }
+        }
+        ots_bench_pause(st);
+        ots_store_close(s);
+        char w[600];
+        snprintf(w, sizeof w, "%s/wal", dir);
+        walbytes = du(w);
+        ots_bench_resume(st);
+    }
+    rmrf(dir);
+    ots_bench_set_items_processed(st, ots_bench_iterations(st) * (int64_t)total);
+    ots_bench_counter(st, "wal_bytes_per_row", total ? (double)walbytes / (double)total : 0, 0);
+}
+
 static void cleanup(void) __attribute__((destructor));
 static void cleanup(void)
 {
@@ -329,6 +382,15 @@ OTS_BENCH_SUITE(register_storage)
     ots_bench_use_real_time(b);
     ots_bench_set_unit(b, OTS_BENCH_MS);
     b = ots_bench_register("storage/ingest/off", bm_ingest, (void *)(intptr_t)OTS_FSYNC_OFF);
+    ots_bench_use_real_time(b);
+    ots_bench_set_unit(b, OTS_BENCH_MS);
+    b = ots_bench_register("storage/wal/always", bm_wal, (void *)(intptr_t)OTS_FSYNC_ALWAYS);
+    ots_bench_use_real_time(b);
+    ots_bench_set_unit(b, OTS_BENCH_MS);
+    b = ots_bench_register("storage/wal/interval", bm_wal, (void *)(intptr_t)OTS_FSYNC_INTERVAL);
+    ots_bench_use_real_time(b);
+    ots_bench_set_unit(b, OTS_BENCH_MS);
+    b = ots_bench_register("storage/wal/off", bm_wal, (void *)(intptr_t)OTS_FSYNC_OFF);
     ots_bench_use_real_time(b);
     ots_bench_set_unit(b, OTS_BENCH_MS);
     b = ots_bench_register("storage/scan/kwh", bm_scan, NULL);
