@@ -29,9 +29,10 @@ CPPFLAGS := -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -I.
 CFLAGS   := -std=c11 $(O) -g -fPIC $(WARN) $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  := $(SANFLAGS) $(EXTRA_LDFLAGS)
 
-PKGS     := libzstd liburing libxxhash jansson
-LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lroaring -lpthread -lm
-TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# Plain -l flags, not pkg-config at parse time: on a fresh machine the
+# packages (and pkg-config) arrive only when scripts/deps.sh has run.
+LIBS     := -lzstd -luring -lxxhash -ljansson -lroaring -lpthread -lm
+TESTLIBS := -lcmocka
 
 MODULES  := formats storage query export ingest
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
