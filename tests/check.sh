@@ -10,7 +10,7 @@ SAN=${2:-}
 pass=0; failn=0; skip=0; failed_list=""
 LOG=$BUILD/check-logs
 mkdir -p "$LOG"
-export OTS_BUILD="$BUILD"
+export OTS_BUILD="$BUILD" OTS_SANITIZE="$SAN"
 [ -n "$SAN" ] && export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 step() { # name command...
