@@ -99,7 +99,7 @@ test-unit: $(TEST_BINS)
 	@sh tests/run_unit.sh $(TEST_BINS)
 
 fuzz-replay: $(FUZZ_REPLAY)
-	@sh fuzz/replay.sh $(BUILD)/fuzz-replay
+	@for f in $(FUZZ_REPLAY); do t=$$(basename $$f); $$f fuzz/corpus/$${t#fuzz_} || exit 1; done
 
 test-e2e: all
 	@sh tests/run_e2e.sh $(BUILD)
@@ -116,10 +116,17 @@ demo: all
 # ---- libFuzzer builds (clang-14) --------------------------------------------
 FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang-14
-FUZZ_CFLAGS  := -std=c11 -O1 -g $(CPPFLAGS) -fsanitize=fuzzer,address,undefined -Wall -Wextra -Werror
-build/fuzz/%: fuzz/%.c $(LIB_SRCS) | $(DEPS_STAMP)
+FUZZ_CFLAGS  := -std=c11 -O1 -g $(CPPFLAGS) -Wall -Wextra -Werror
+# libots once with fuzzer instrumentation (no libFuzzer main), each target linked to it
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/libots-fuzz.a: $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+build/fuzz/%: fuzz/%.c build/fuzz/libots-fuzz.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libots-fuzz.a $(LIBS)
 fuzz: $(FUZZ_BINS)
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 

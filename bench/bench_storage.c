@@ -75,8 +75,9 @@ static int load(void)
     M.ts = malloc(cap * 8), M.kwh = malloc(cap * 8), M.volt = malloc(cap * 8);
     M.city = malloc(cap * sizeof(char *)), M.zone = malloc(cap * sizeof(char *));
     M.meter = malloc(cap * sizeof(char *)), M.status = malloc(cap * sizeof(char *));
-    char **cities = NULL, **zones = NULL, **stat = NULL;
-    size_t ncities = 0, nzones = 0, nstat = 0;
+    /* interned for the life of the process (static: reachable, not a leak) */
+    static char **cities = NULL, **zones = NULL, **stat = NULL;
+    static size_t ncities = 0, nzones = 0, nstat = 0;
     /* meter ids 1..10000: a direct table */
     static char *meter_ids[100001];
     const ots_csv_field *f;
