@@ -7,6 +7,7 @@ int run_crash_tests(void);
 int run_corrupt_tests(void);
 int run_golden_tests(void);
 int run_oom_tests(void);
+int run_threads_tests(void);
 
 int main(void)
 {
@@ -17,5 +18,6 @@ int main(void)
     failed += run_corrupt_tests();
     failed += run_golden_tests();
     failed += run_oom_tests();
+    failed += run_threads_tests();
     return failed;
 }
