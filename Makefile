@@ -32,6 +32,7 @@ LDFLAGS  := $(SANFLAGS) $(EXTRA_LDFLAGS)
 # Plain -l flags, not pkg-config at parse time: on a fresh machine the
 # packages (and pkg-config) arrive only when scripts/deps.sh has run.
 LIBS     := -lzstd -luring -lxxhash -ljansson -lroaring -lpthread -lm
+SHELL_LIBS := -ledit
 TESTLIBS := -lcmocka
 
 MODULES  := formats storage query export ingest
@@ -121,7 +122,7 @@ FUZZ_CFLAGS  := -std=c11 -O1 -g $(CPPFLAGS) -Wall -Wextra -Werror
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
 build/fuzz/libots-fuzz.a: $(FUZZ_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 build/fuzz/%: fuzz/%.c build/fuzz/libots-fuzz.a | $(DEPS_STAMP)
@@ -167,4 +168,4 @@ compdb:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj build/fuzz/obj -name '*.d' 2>/dev/null)

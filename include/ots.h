@@ -339,6 +339,39 @@ typedef struct ots_column_storage {
 int ots_table_storage(ots_store *s, const char *table, ots_column_storage *out, size_t cap,
                       size_t *n);
 
+/* ---- queries (the SQL dialect: docs/language.md) ------------------------------------------- */
+typedef struct ots_query ots_query;
+
+/*
+ * Prepare the first statement of sql[0..len) (len may be (size_t)-1 for a
+ * NUL-terminated string).  *tail (may be NULL) is set past the statement and
+ * its ';', so a caller runs a script statement by statement.  A statement
+ * that only changes things (CREATE, DROP, INSERT, COPY, LOAD, CHECKPOINT)
+ * runs here and has no result columns; SELECT, SHOW, DESCRIBE and EXPLAIN
+ * produce rows through ots_query_next.  An empty statement (only blanks or
+ * comments) gives OTS_OK with *out NULL.
+ * Errors: OTS_EINVAL for syntax and type errors, with "line L, column C:
+ * <what was wrong>, expected <what>" in ots_errmsg(s); a failed statement
+ * changes nothing.
+ */
+int ots_query_prepare(ots_store *s, const char *sql, size_t len, ots_query **out, const char **tail);
+
+/* Result columns: count, names and types (TAG results are OTS_STRING). */
+size_t ots_query_ncols(const ots_query *q);
+const char *ots_query_col_name(const ots_query *q, size_t i);
+ots_type ots_query_col_type(const ots_query *q, size_t i);
+
+/* Next batch of result rows: 1 with *out set, 0 at the end, or a negative
+ * error (message in ots_errmsg).  Batches use the ots_batch layout (city,
+ * zone and day are NULL); they stay valid until the next call or close. */
+int ots_query_next(ots_query *q, const ots_batch **out);
+
+/* The statement's completion text ("CREATE TABLE", "INSERT 3", "COPY 2922
+ * (4 rejected, see …)"), valid until ots_query_close. */
+const char *ots_query_status(const ots_query *q);
+
+void ots_query_close(ots_query *q);
+
 /* ---- memory ------------------------------------------------------------------------------- */
 /* Every libots heap allocation goes through these; they return NULL on
  * failure and libots turns that into OTS_ENOMEM.  */

@@ -713,6 +713,7 @@ int ots_table_drop(ots_store *s, const char *name)
         pthread_mutex_unlock(&s->mu);
         return rc;
     }
+    s->drop_gen++;
     /* The catalog no longer names it: its partitions and files go. WAL
      * records of its id are skipped at replay (ids are never reused). */
     for (size_t k = 0; k < s->cap_parts; k++) {

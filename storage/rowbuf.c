@@ -17,6 +17,7 @@ int ots_rowbuf_init(rowbuf *b, const tbl *t)
 {
     memset(b, 0, sizeof *b);
     b->t = t;
+    b->ncols = t->ncols;
     ots_pool_init(&b->pool);
     b->ts_min = INT64_MAX;
     b->ts_max = INT64_MIN;
@@ -33,7 +34,7 @@ void ots_rowbuf_fini(rowbuf *b)
     ots_free(b->series_slots);
     ots_free(b->sid);
     ots_free(b->ts);
-    for (size_t c = 0; c < b->t->ncols; c++) {
+    for (size_t c = 0; c < b->ncols; c++) {
         ots_free(b->cols[c].data);
         ots_free(b->cols[c].valid);
     }

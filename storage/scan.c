@@ -58,7 +58,9 @@ typedef struct pred {
 
 struct ots_scan {
     struct ots_store *s;
-    const tbl *t;
+    const tbl *t;              /* valid while the table exists: see table_gone() */
+    uint32_t table_id;
+    uint64_t drop_gen;         /* s->drop_gen when opened */
     int ncols;
     int cols[OTS_MAX_COLS];
     int64_t ts_min, ts_max;
@@ -189,6 +191,8 @@ int ots_scan_open(ots_store *s, const ots_scan_spec *spec, ots_scan **out)
         goto out_unlock;
     }
     sc->t = t;
+    sc->table_id = t->id;
+    sc->drop_gen = s->drop_gen;
     if (spec->columns) {
         if (spec->ncolumns > OTS_MAX_COLS) {
             rc = ots_set_err(s, OTS_EINVAL, "too many columns requested");
@@ -770,10 +774,26 @@ static int ensure_gather(ots_scan *sc, int i, ots_type ty)
     return sc->gvalid[i] && sc->gather[i] ? OTS_OK : OTS_ENOMEM;
 }
 
+/* Was the scanned table dropped since the scan opened?  Its schema and
+ * partitions are gone then; the scan must stop before touching them. */
+static int table_gone(ots_scan *sc)
+{
+    pthread_mutex_lock(&sc->s->mu);
+    int gone = sc->s->drop_gen != sc->drop_gen && !ots_catalog_table_by_id(&sc->s->cat, sc->table_id);
+    pthread_mutex_unlock(&sc->s->mu);
+    return gone;
+}
+
 int ots_scan_next(ots_scan *sc, const ots_batch **out)
 {
     if (sc->err)
         return sc->err;
+    if (table_gone(sc)) {
+        /* its partitions are freed: forget them without touching them */
+        sc->nparts = sc->pi = 0;
+        sc->cur_part = NULL;
+        return sc->err = ots_set_err(sc->s, OTS_ENOTFOUND, "table was dropped while being scanned");
+    }
     size_t avail = sc->sel ? sc->nsel : sc->n;
     if (sc->pos >= avail) {
         int rc = next_source(sc);

@@ -90,6 +90,7 @@ typedef struct rcol {
 
 typedef struct rowbuf {
     const tbl *t;
+    size_t ncols;          /* t->ncols, kept so a rowbuf outliving its table frees cleanly */
     strpool pool;
     uint32_t nseries, cap_series;
     uint32_t *series_tags; /* nseries * t->ntags pool ids */
@@ -231,6 +232,7 @@ struct ots_store {
     wal w;
     uint64_t buffered_bytes;
     uint64_t last_age_check_ms;
+    uint64_t drop_gen;     /* bumped by every DROP TABLE (open scans check it) */
     int use_uring;         /* 0 = pread */
     void *uring;           /* struct io_uring *, lazily set up */
     pthread_mutex_t err_mu;

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-/* A fresh empty directory under $TMPDIR (or /tmp), removed by tu_rmrf. The
- * returned string is static per call site's buffer: copy it if needed. */
+/* A fresh empty directory under $TMPDIR (or /tmp); remove it with tu_rmrf
+ * and free() the returned (malloc'd) path. */
 char *tu_mkdtemp(const char *tag);
 /* rm -rf path (no symlink following). */
 void tu_rmrf(const char *path);

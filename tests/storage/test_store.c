@@ -450,6 +450,40 @@ static void drop_table_removes_data(void **state)
     free(dir);
 }
 
+static void drop_while_scanning_stops_the_scan(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp("dropscan");
+    ots_store *s = st_open(dir, OTS_FSYNC_OFF);
+    st_create_meter(s);
+    st_rows r;
+    st_rows_init(&r, 20000);
+    fill(&r, 20000, T0, 0);
+    ots_vec v[ST_NCOLS];
+    st_vecs(&r, v);
+    assert_int_equal(ots_append(s, "meter_readings", v, 10000), OTS_OK);
+    assert_int_equal(ots_store_checkpoint(s), OTS_OK);
+    ots_vec v2[ST_NCOLS];
+    for (int i = 0; i < ST_NCOLS; i++) /* the second half stays in the write buffer */
+        v2[i] = (ots_vec){(const char *)v[i].data + 10000 * (i == 8 ? 1 : 8), NULL};
+    assert_int_equal(ots_append(s, "meter_readings", v2, 10000), OTS_OK);
+    ots_scan_spec sp;
+    ots_scan_spec_init(&sp, "meter_readings");
+    sp.batch_rows = 100;
+    ots_scan *sc;
+    assert_int_equal(ots_scan_open(s, &sp, &sc), OTS_OK);
+    const ots_batch *b;
+    assert_int_equal(ots_scan_next(sc, &b), 1);
+    assert_int_equal(ots_table_drop(s, "meter_readings"), OTS_OK);
+    assert_int_equal(ots_scan_next(sc, &b), OTS_ENOTFOUND);
+    assert_non_null(strstr(ots_errmsg(s), "dropped"));
+    ots_scan_close(sc);
+    ots_store_close(s);
+    st_rows_free(&r);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int run_store_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +496,7 @@ int run_store_tests(void)
         cmocka_unit_test(many_flushes_compact),
         cmocka_unit_test(pread_and_uring_agree),
         cmocka_unit_test(drop_table_removes_data),
+        cmocka_unit_test(drop_while_scanning_stops_the_scan),
     };
     return cmocka_run_group_tests_name("storage/store", tests, NULL, NULL);
 }
