@@ -108,11 +108,13 @@ test-e2e: all
 check: all
 	@sh tests/check.sh $(BUILD) "$(SANITIZE)"
 
-# The demo: today a store built from the bundled real data with the C API;
-# the SQL queries and XLSX/CSV/GeoJSON exports join it with the query issue.
+# The demo: the bundled real data and a generated meter stream loaded into
+# ./demo-store, then examples/demo.sql run in otsh with timings.
 demo: all
-	@rm -rf demo-out && mkdir -p demo-out
-	$(BUILD)/bin/ots_demo demo-out/store
+	@rm -rf demo-out demo-store && mkdir -p demo-out
+	$(BUILD)/bin/ots_demo demo-store
+	$(BUILD)/bin/gen_meters 144 > demo-out/meters.csv
+	$(BUILD)/bin/otsh -d demo-store --timer -f examples/demo.sql
 
 # ---- libFuzzer builds (clang-14) --------------------------------------------
 FUZZ_SECONDS ?= 30

@@ -142,6 +142,6 @@ int main(int argc, char **argv)
     }
     ots_fmt_tz_free(tz_sea);
     ots_fmt_tz_free(tz_nyc);
-    printf("\nstore: %s (the XLSX, CSV and GeoJSON exports arrive with the query language)\n", argv[1]);
+    printf("\nstore: %s\n", argv[1]);
     return ots_store_close(s) == OTS_OK ? 0 : 1;
 }
