@@ -46,29 +46,29 @@ typedef enum kind { K_I64, K_F64, K_BOOL, K_STR } kind;
 
 /* One column of a data set, cut into chunks. */
 typedef struct column {
-    const char *name;    /* column name, static */
+    const char *name; /* column name, static */
     kind k;
-    size_t n;            /* values */
+    size_t n; /* values */
     size_t nchunks;
-    size_t *start;       /* nchunks + 1 row offsets; chunk i is [start[i], start[i+1]) */
-    size_t max_chunk;    /* rows in the largest chunk */
-    int64_t *i64;        /* K_I64: n values */
-    double *f64;         /* K_F64: n values */
-    uint8_t *b;          /* K_BOOL: n values, 0 or 1 */
-    ots_fmt_str *s;      /* K_STR: n values, pointing into the data set's text */
-    uint8_t *valid;      /* n bytes, 1 = present; NULL when nothing is NULL */
-    uint64_t raw_bytes;  /* decoded size, as defined above */
+    size_t *start;      /* nchunks + 1 row offsets; chunk i is [start[i], start[i+1]) */
+    size_t max_chunk;   /* rows in the largest chunk */
+    int64_t *i64;       /* K_I64: n values */
+    double *f64;        /* K_F64: n values */
+    uint8_t *b;         /* K_BOOL: n values, 0 or 1 */
+    ots_fmt_str *s;     /* K_STR: n values, pointing into the data set's text */
+    uint8_t *valid;     /* n bytes, 1 = present; NULL when nothing is NULL */
+    uint64_t raw_bytes; /* decoded size, as defined above */
 } column;
 
 typedef struct dataset {
-    const char *name;           /* "meters", … */
+    const char *name;            /* "meters", … */
     const char *const *colnames; /* the columns it offers, in benchmark order */
     int (*load)(struct dataset *d);
-    int state;                  /* 0 not loaded, 1 loaded, -1 failed (see error) */
+    int state; /* 0 not loaded, 1 loaded, -1 failed (see error) */
     char error[512];
     column cols[MAX_COLS];
     size_t ncols;
-    char *text;                 /* string bytes the K_STR columns point into */
+    char *text; /* string bytes the K_STR columns point into */
 } dataset;
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -142,8 +142,8 @@ static int parse_u32(const char *p, size_t len, uint32_t *v)
 }
 
 /* Index of each wanted name in the header record, or -1 with an error. */
-static int map_header(dataset *d, const char *path, const ots_csv_field *f, size_t nf,
-                      const char *const *want, size_t nwant, size_t *idx)
+static int map_header(dataset *d, const char *path, const ots_csv_field *f, size_t nf, const char *const *want,
+                      size_t nwant, size_t *idx)
 {
     for (size_t w = 0; w < nwant; w++) {
         size_t i;
@@ -229,7 +229,7 @@ static uint32_t names_get(names *t, const char *p, size_t len)
 typedef struct series_map {
     uint64_t *keys; /* key + 1; 0 = empty */
     uint32_t *ids;
-    size_t cap;     /* power of two */
+    size_t cap; /* power of two */
     size_t n;
     uint64_t *by_id; /* key of each id */
 } series_map;
@@ -305,8 +305,7 @@ static int cmp_row_ts(const void *a, const void *b)
     return ra < rb ? -1 : ra > rb;
 }
 
-static const char *const meters_cols[] = {"ts",     "meter_id", "kwh",  "voltage",
-                                          "status", "fault",    "city", NULL};
+static const char *const meters_cols[] = {"ts", "meter_id", "kwh", "voltage", "status", "fault", "city", NULL};
 
 static int load_meters(dataset *d)
 {
@@ -330,8 +329,7 @@ static int load_meters(dataset *d)
     ots_csv_opts_init(&opts);
     rc = ots_csv_open_path(path, &opts, &csv);
     if (rc != OTS_OK) {
-        set_error(d, "%s: cannot open (%s); bench/run.sh makes it with build/bin/gen_meters",
-                  path, ots_strerror(rc));
+        set_error(d, "%s: cannot open (%s); bench/run.sh makes it with build/bin/gen_meters", path, ots_strerror(rc));
         return -1;
     }
     rc = ots_csv_next(csv, &f, &nf);
@@ -353,16 +351,14 @@ static int load_meters(dataset *d)
             status = xrealloc(status, cap);
         }
         if (nf != 7) {
-            set_error(d, "%s:%llu: %zu fields, expected 7", path,
-                      (unsigned long long)ots_csv_line(csv), nf);
+            set_error(d, "%s:%llu: %zu fields, expected 7", path, (unsigned long long)ots_csv_line(csv), nf);
             goto out;
         }
         if (ots_fmt_ts_parse(f[idx[0]].p, f[idx[0]].len, NULL, &ts[n], &err) != OTS_OK ||
             parse_u32(f[idx[3]].p, f[idx[3]].len, &meter) < 0 ||
             parse_double(f[idx[4]].p, f[idx[4]].len, &kwh[n]) < 0 ||
             parse_double(f[idx[5]].p, f[idx[5]].len, &volt[n]) < 0) {
-            set_error(d, "%s:%llu: bad ts, meter_id, kwh or voltage", path,
-                      (unsigned long long)ots_csv_line(csv));
+            set_error(d, "%s:%llu: bad ts, meter_id, kwh or voltage", path, (unsigned long long)ots_csv_line(csv));
             goto out;
         }
         uint32_t ci = names_get(&cities, f[idx[1]].p, f[idx[1]].len);
@@ -500,17 +496,10 @@ typedef struct table {
     size_t text_len, text_cap;
 } table;
 
-static const char *cell(const table *t, size_t row, size_t col)
-{
-    return t->text + t->off[row * t->ncols + col];
-}
-static uint32_t cell_len(const table *t, size_t row, size_t col)
-{
-    return t->len[row * t->ncols + col];
-}
+static const char *cell(const table *t, size_t row, size_t col) { return t->text + t->off[row * t->ncols + col]; }
+static uint32_t cell_len(const table *t, size_t row, size_t col) { return t->len[row * t->ncols + col]; }
 
-static int table_read(dataset *d, const char *file, const char *const *want, size_t nwant,
-                      table *t)
+static int table_read(dataset *d, const char *file, const char *const *want, size_t nwant, table *t)
 {
     char buf[512];
     const char *path = data_path(file, buf, sizeof buf);
@@ -656,8 +645,7 @@ static int cmp_daily(const void *a, const void *b)
 
 static int load_daily(dataset *d)
 {
-    static const char *const want[] = {"location", "date", "precipitation", "temp_max", "wind",
-                                       "weather"};
+    static const char *const want[] = {"location", "date", "precipitation", "temp_max", "wind", "weather"};
     static const kind kinds[] = {K_F64, K_F64, K_F64, K_STR};
     table t;
     uint32_t *order;
@@ -728,10 +716,7 @@ static const column *get_column(dataset *d, const char *name, const char **why)
 static const char *const enc_names[] = {"RAW",     "FOR",  "DELTA",  "DOD",   "ALP",
                                         "GORILLA", "DICT", "BITMAP", "CONST", "STRRAW"};
 
-static const char *enc_name(unsigned e)
-{
-    return e < sizeof enc_names / sizeof enc_names[0] ? enc_names[e] : "?";
-}
+static const char *enc_name(unsigned e) { return e < sizeof enc_names / sizeof enc_names[0] ? enc_names[e] : "?"; }
 
 static size_t chunk_bound(const column *c, size_t i)
 {
@@ -764,8 +749,8 @@ typedef struct enc_tally {
 /* Encode every chunk of c into dst (capacity cap), recording where each
  * starts in off[0..nchunks] (off may be NULL).  Returns the total bytes, or
  * -1 with msg filled. */
-static ssize_t encode_column(const column *c, int flags, uint8_t *dst, size_t cap, size_t *off,
-                             enc_tally *tally, char *msg, size_t msg_cap)
+static ssize_t encode_column(const column *c, int flags, uint8_t *dst, size_t cap, size_t *off, enc_tally *tally,
+                             char *msg, size_t msg_cap)
 {
     size_t pos = 0;
     for (size_t i = 0; i < c->nchunks; i++) {
@@ -776,22 +761,13 @@ static ssize_t encode_column(const column *c, int flags, uint8_t *dst, size_t ca
         if (off)
             off[i] = pos;
         switch (c->k) {
-        case K_I64:
-            w = ots_fmt_chunk_encode_i64(c->i64 + a, valid, n, flags, dst + pos, cap - pos, &st);
-            break;
-        case K_F64:
-            w = ots_fmt_chunk_encode_f64(c->f64 + a, valid, n, flags, dst + pos, cap - pos, &st);
-            break;
-        case K_BOOL:
-            w = ots_fmt_chunk_encode_bool(c->b + a, valid, n, flags, dst + pos, cap - pos, &st);
-            break;
-        case K_STR:
-            w = ots_fmt_chunk_encode_str(c->s + a, valid, n, flags, dst + pos, cap - pos, &st);
-            break;
+        case K_I64: w = ots_fmt_chunk_encode_i64(c->i64 + a, valid, n, flags, dst + pos, cap - pos, &st); break;
+        case K_F64: w = ots_fmt_chunk_encode_f64(c->f64 + a, valid, n, flags, dst + pos, cap - pos, &st); break;
+        case K_BOOL: w = ots_fmt_chunk_encode_bool(c->b + a, valid, n, flags, dst + pos, cap - pos, &st); break;
+        case K_STR: w = ots_fmt_chunk_encode_str(c->s + a, valid, n, flags, dst + pos, cap - pos, &st); break;
         }
         if (w < 0) {
-            snprintf(msg, msg_cap, "encode of chunk %zu (%zu rows) failed: %s", i, n,
-                     ots_strerror((int)w));
+            snprintf(msg, msg_cap, "encode of chunk %zu (%zu rows) failed: %s", i, n, ots_strerror((int)w));
             return -1;
         }
         if (tally)
@@ -814,9 +790,9 @@ static void tally_label(const enc_tally *t, char *buf, size_t cap)
                 uint32_t k = t->count[e][in][z];
                 if (!k || used >= cap)
                     continue;
-                int w = snprintf(buf + used, cap - used, "%s%s%s%s%s x%u", used ? " " : "",
-                                 enc_name(e), e == OTS_ENC_ALP ? "/" : "",
-                                 e == OTS_ENC_ALP ? enc_name(in) : "", z ? "+zstd" : "", k);
+                int w =
+                    snprintf(buf + used, cap - used, "%s%s%s%s%s x%u", used ? " " : "", enc_name(e),
+                             e == OTS_ENC_ALP ? "/" : "", e == OTS_ENC_ALP ? enc_name(in) : "", z ? "+zstd" : "", k);
                 if (w > 0)
                     used += (size_t)w;
             }
@@ -874,8 +850,7 @@ static struct {
 
 /* Decode chunk i of column c from e; with check, compare with the input.
  * Returns 0, or -1 with msg filled. */
-static int decode_chunk(const column *c, const uint8_t *src, size_t len, size_t i, int check,
-                        char *msg, size_t msg_cap)
+static int decode_chunk(const column *c, const uint8_t *src, size_t len, size_t i, int check, char *msg, size_t msg_cap)
 {
     size_t a = c->start[i], n = c->start[i + 1] - a, cap = c->max_chunk;
     ots_fmt_err err = {0, {0}};
@@ -885,13 +860,11 @@ static int decode_chunk(const column *c, const uint8_t *src, size_t len, size_t 
     case K_I64: r = ots_fmt_chunk_decode_i64(src, len, scratch.i64, scratch.valid, cap, &err); break;
     case K_F64: r = ots_fmt_chunk_decode_f64(src, len, scratch.f64, scratch.valid, cap, &err); break;
     case K_BOOL: r = ots_fmt_chunk_decode_bool(src, len, scratch.u8, scratch.valid, cap, &err); break;
-    case K_STR:
-        r = ots_fmt_chunk_decode_str(src, len, scratch.codes, scratch.valid, cap, &dict, &err);
-        break;
+    case K_STR: r = ots_fmt_chunk_decode_str(src, len, scratch.codes, scratch.valid, cap, &dict, &err); break;
     }
     if (r < 0) {
-        snprintf(msg, msg_cap, "decode of chunk %zu failed: %s at byte %llu: %s", i,
-                 ots_strerror((int)r), (unsigned long long)err.offset, err.msg);
+        snprintf(msg, msg_cap, "decode of chunk %zu failed: %s at byte %llu: %s", i, ots_strerror((int)r),
+                 (unsigned long long)err.offset, err.msg);
         ots_fmt_strdict_free(dict);
         return -1;
     }
@@ -915,8 +888,7 @@ static int decode_chunk(const column *c, const uint8_t *src, size_t len, size_t 
             case K_F64: bad = memcmp(&scratch.f64[j], &c->f64[a + j], 8) ? j : n; break;
             case K_BOOL: bad = scratch.u8[j] == c->b[a + j] ? n : j; break;
             case K_STR:
-                if (scratch.codes[j] >= dict->size ||
-                    dict->lens[scratch.codes[j]] != c->s[a + j].len ||
+                if (scratch.codes[j] >= dict->size || dict->lens[scratch.codes[j]] != c->s[a + j].len ||
                     memcmp(dict->dict[scratch.codes[j]], c->s[a + j].p, c->s[a + j].len))
                     bad = j;
                 break;
@@ -1004,16 +976,15 @@ static void bm_decode(ots_bench_state *st, void *arg)
         encoded.buf = xcalloc(cap, 1);
         encoded.off = xcalloc(c->nchunks + 1, sizeof *encoded.off);
         memset(&tally, 0, sizeof tally);
-        ssize_t w = encode_column(c, bc->flags, encoded.buf, cap, encoded.off, &tally, msg,
-                                  sizeof msg);
+        ssize_t w = encode_column(c, bc->flags, encoded.buf, cap, encoded.off, &tally, msg, sizeof msg);
         if (w < 0) {
             ots_bench_skip_with_error(st, msg);
             return;
         }
         scratch_rows(c->max_chunk);
         for (size_t i = 0; i < c->nchunks; i++)
-            if (decode_chunk(c, encoded.buf + encoded.off[i], encoded.off[i + 1] - encoded.off[i],
-                             i, 1, msg, sizeof msg) < 0) {
+            if (decode_chunk(c, encoded.buf + encoded.off[i], encoded.off[i + 1] - encoded.off[i], i, 1, msg,
+                             sizeof msg) < 0) {
                 ots_bench_skip_with_error(st, msg);
                 return;
             }
@@ -1025,8 +996,8 @@ static void bm_decode(ots_bench_state *st, void *arg)
     scratch_rows(c->max_chunk);
     while (ots_bench_keep_running(st)) {
         for (size_t i = 0; i < c->nchunks; i++)
-            if (decode_chunk(c, encoded.buf + encoded.off[i], encoded.off[i + 1] - encoded.off[i],
-                             i, 0, msg, sizeof msg) < 0) {
+            if (decode_chunk(c, encoded.buf + encoded.off[i], encoded.off[i + 1] - encoded.off[i], i, 0, msg,
+                             sizeof msg) < 0) {
                 ots_bench_skip_with_error(st, msg);
                 return;
             }
@@ -1055,11 +1026,9 @@ OTS_BENCH_SUITE(register_codecs)
                 bc->d = d;
                 bc->column = *col;
                 bc->flags = variants[v].flags;
-                snprintf(name, sizeof name, "codec/encode/%s/%s/%s", d->name, *col,
-                         variants[v].name);
+                snprintf(name, sizeof name, "codec/encode/%s/%s/%s", d->name, *col, variants[v].name);
                 ots_bench_set_unit(ots_bench_register(name, bm_encode, bc), OTS_BENCH_US);
-                snprintf(name, sizeof name, "codec/decode/%s/%s/%s", d->name, *col,
-                         variants[v].name);
+                snprintf(name, sizeof name, "codec/decode/%s/%s/%s", d->name, *col, variants[v].name);
                 ots_bench_set_unit(ots_bench_register(name, bm_decode, bc), OTS_BENCH_US);
             }
         }

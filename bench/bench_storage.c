@@ -182,8 +182,8 @@ static const char *ingest(const char *dir, ots_fsync_policy pol)
     }
     for (size_t i = 0; i < M.n; i += BATCH) {
         size_t k = M.n - i < BATCH ? M.n - i : BATCH;
-        ots_vec v[7] = {{M.ts + i, NULL},   {M.city + i, NULL}, {M.zone + i, NULL},  {M.meter + i, NULL},
-                        {M.kwh + i, NULL},  {M.volt + i, NULL}, {M.status + i, NULL}};
+        ots_vec v[7] = {{M.ts + i, NULL},  {M.city + i, NULL}, {M.zone + i, NULL},  {M.meter + i, NULL},
+                        {M.kwh + i, NULL}, {M.volt + i, NULL}, {M.status + i, NULL}};
         if (ots_append(s, "meter_readings", v, k) != OTS_OK) {
             snprintf(err, sizeof err, "append: %s", ots_errmsg(s));
             ots_store_close(s);
@@ -346,7 +346,7 @@ static void bm_wal(ots_bench_state *st, void *arg)
         ots_bench_resume(st);
         for (size_t i = 0; i < total; i += per) {
             size_t k = total - i < per ? total - i : per;
-            ots_vec v[7] = {{M.ts + i, NULL},  {M.city + i, NULL}, {M.zone + i, NULL}, {M.meter + i, NULL},
+            ots_vec v[7] = {{M.ts + i, NULL},  {M.city + i, NULL}, {M.zone + i, NULL},  {M.meter + i, NULL},
                             {M.kwh + i, NULL}, {M.volt + i, NULL}, {M.status + i, NULL}};
             if (ots_append(s, "m", v, k) != OTS_OK) {
                 ots_bench_skip_with_error(st, ots_errmsg(s));

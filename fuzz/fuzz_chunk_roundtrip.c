@@ -162,8 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ots_fmt_chunk_stats pk;
     ots_fmt_err err;
     memset(&err, 0, sizeof err);
-    if (ots_fmt_chunk_peek(buf, (size_t)w, &pk, &err) != OTS_OK || pk.n != n ||
-        pk.encoding != st.encoding || pk.zstd != st.zstd)
+    if (ots_fmt_chunk_peek(buf, (size_t)w, &pk, &err) != OTS_OK || pk.n != n || pk.encoding != st.encoding ||
+        pk.zstd != st.zstd)
         abort();
 
     /* decode: exactly w bytes, in a buffer of exactly that size */
@@ -181,9 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0: r = ots_fmt_chunk_decode_i64(exact, (size_t)w, out_i64, valid_out, cap, &err); break;
     case 1: r = ots_fmt_chunk_decode_f64(exact, (size_t)w, out_f64, valid_out, cap, &err); break;
     case 2: r = ots_fmt_chunk_decode_bool(exact, (size_t)w, out_u8, valid_out, cap, &err); break;
-    case 3:
-        r = ots_fmt_chunk_decode_str(exact, (size_t)w, out_codes, valid_out, cap, &dict, &err);
-        break;
+    case 3: r = ots_fmt_chunk_decode_str(exact, (size_t)w, out_codes, valid_out, cap, &dict, &err); break;
     }
     if (r < 0 || (size_t)r != n)
         abort();

@@ -24,7 +24,7 @@
 #include "ots.h"
 
 static char fz_dir[256];
-static uint8_t *fz_catalog;    /* the valid catalog, restored after each input */
+static uint8_t *fz_catalog; /* the valid catalog, restored after each input */
 static size_t fz_catalog_len;
 
 static void fz_quiet(void *ctx, ots_log_level l, const char *m) { (void)ctx, (void)l, (void)m; }
@@ -40,7 +40,7 @@ static void fz_rmrf(const char *p) { nftw(p, fz_rm_cb, 16, FTW_DEPTH | FTW_PHYS)
 static void fz_rm(void) { fz_rmrf(fz_dir); }
 
 static const ots_column_def fz_cols[] = {
-    {"ts", OTS_TIMESTAMP}, {"city", OTS_TAG},    {"zone", OTS_TAG},  {"meter", OTS_TAG},
+    {"ts", OTS_TIMESTAMP}, {"city", OTS_TAG},      {"zone", OTS_TAG}, {"meter", OTS_TAG},
     {"kwh", OTS_DOUBLE},   {"status", OTS_STRING}, {"n", OTS_BIGINT}, {"ok", OTS_BOOLEAN},
 };
 
@@ -103,7 +103,6 @@ static void fz_reset(void)
     mkdir(p, 0755);
     fz_write("catalog/CATALOG", fz_catalog, fz_catalog_len);
 }
-
 
 /* Open, scan everything (twice: all columns, then one column with a tag
  * predicate and a time range), close.  Errors are expected; crashes not. */

@@ -73,10 +73,7 @@ out_close:
     return ret;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Run every regular file of directory dir; adds to *count.  0 or -1. */
 static int run_dir(const char *dir, unsigned long *count)

@@ -36,19 +36,19 @@ extern "C" {
 /* ---- result codes: the numbers never change ------------------------------ */
 enum {
     OTS_OK = 0,
-    OTS_ERROR = -1,     /* unspecified failure (see ots_errmsg) */
-    OTS_ENOMEM = -2,    /* out of memory; the operation changed nothing */
-    OTS_EIO = -3,       /* an OS call failed (errno in the message) */
-    OTS_ECORRUPT = -4,  /* bytes on disk failed validation: file and offset in the message */
-    OTS_ELOCKED = -5,   /* the store is locked by another process */
-    OTS_EINVAL = -6,    /* bad argument or bad input data (row and column in the message) */
-    OTS_ENOTFOUND = -7, /* no such table, city, zone or file */
-    OTS_EEXIST = -8,    /* already exists */
-    OTS_EFATAL = -9,    /* an earlier WAL write or fsync failed; the store refuses writes */
-    OTS_ETYPE = -10,    /* a value does not fit its column's type */
-    OTS_EREADONLY = -11,/* store opened read-only */
-    OTS_ELIMIT = -12,   /* a configured limit (memory, size) was hit */
-    OTS_EBUSY = -13,    /* refused because of existing state (e.g. tz change with data) */
+    OTS_ERROR = -1,      /* unspecified failure (see ots_errmsg) */
+    OTS_ENOMEM = -2,     /* out of memory; the operation changed nothing */
+    OTS_EIO = -3,        /* an OS call failed (errno in the message) */
+    OTS_ECORRUPT = -4,   /* bytes on disk failed validation: file and offset in the message */
+    OTS_ELOCKED = -5,    /* the store is locked by another process */
+    OTS_EINVAL = -6,     /* bad argument or bad input data (row and column in the message) */
+    OTS_ENOTFOUND = -7,  /* no such table, city, zone or file */
+    OTS_EEXIST = -8,     /* already exists */
+    OTS_EFATAL = -9,     /* an earlier WAL write or fsync failed; the store refuses writes */
+    OTS_ETYPE = -10,     /* a value does not fit its column's type */
+    OTS_EREADONLY = -11, /* store opened read-only */
+    OTS_ELIMIT = -12,    /* a configured limit (memory, size) was hit */
+    OTS_EBUSY = -13,     /* refused because of existing state (e.g. tz change with data) */
 };
 
 /* A static string naming rc ("corrupt data", …).  Never NULL. */
@@ -153,7 +153,7 @@ int ots_table_drop(ots_store *s, const char *name);
 
 typedef struct ots_table_info {
     const char *name;
-    uint32_t id;                /* stable id, never reused */
+    uint32_t id; /* stable id, never reused */
     size_t ncols;
     const ots_column_def *cols; /* schema order */
     size_t noptions;
@@ -205,8 +205,8 @@ int ots_registry_load_cities_csv(ots_store *s, const char *path, size_t *loaded)
 /* Load zones of `city` from a GeoJSON FeatureCollection: each feature's
  * property `id_prop` is the zone id, `name_prop` (may be NULL) its name, and
  * its geometry is kept verbatim.  All or nothing. */
-int ots_registry_load_zones_geojson(ots_store *s, const char *path, const char *city,
-                                    const char *id_prop, const char *name_prop, size_t *loaded);
+int ots_registry_load_zones_geojson(ots_store *s, const char *path, const char *city, const char *id_prop,
+                                    const char *name_prop, size_t *loaded);
 
 /* ---- append --------------------------------------------------------------------------- */
 /* One column of a batch.  data points to nrows values of the column's C type:
@@ -232,8 +232,8 @@ int ots_append(ots_store *s, const char *table, const ots_vec *cols, size_t nrow
 
 /* ---- scan ------------------------------------------------------------------------------ */
 typedef struct ots_tag_pred {
-    const char *column;         /* a TAG column (city and zone included) */
-    const char *const *values;  /* column IN (values…) */
+    const char *column;        /* a TAG column (city and zone included) */
+    const char *const *values; /* column IN (values…) */
     size_t nvalues;
 } ots_tag_pred;
 
@@ -241,11 +241,11 @@ typedef struct ots_scan_spec {
     const char *table;
     const char *const *columns; /* columns to return, in this order; NULL = the whole schema */
     size_t ncolumns;
-    int64_t ts_min_ns;          /* rows with ts_min_ns <= ts < ts_max_ns */
-    int64_t ts_max_ns;          /* INT64_MIN / INT64_MAX for an open range */
-    const ots_tag_pred *preds;  /* ANDed; prune partitions (city, zone) and rows (postings) */
+    int64_t ts_min_ns;         /* rows with ts_min_ns <= ts < ts_max_ns */
+    int64_t ts_max_ns;         /* INT64_MIN / INT64_MAX for an open range */
+    const ots_tag_pred *preds; /* ANDed; prune partitions (city, zone) and rows (postings) */
     size_t npreds;
-    uint32_t batch_rows;        /* most rows per batch; 0 = 4096 */
+    uint32_t batch_rows; /* most rows per batch; 0 = 4096 */
 } ots_scan_spec;
 
 /* Fill spec with an open range over every column of table. */
@@ -275,9 +275,9 @@ typedef struct ots_batch {
     size_t nrows;
     size_t ncols;
     const ots_column *cols;
-    const char *city;  /* the partition's city and zone */
+    const char *city; /* the partition's city and zone */
     const char *zone;
-    char day[11];      /* its local day, "YYYY-MM-DD" */
+    char day[11]; /* its local day, "YYYY-MM-DD" */
 } ots_batch;
 
 /* Open a scan.  Rows come partition by partition (table/city/zone/day,
@@ -290,13 +290,13 @@ int ots_scan_open(ots_store *s, const ots_scan_spec *spec, ots_scan **out);
 int ots_scan_next(ots_scan *sc, const ots_batch **out);
 
 typedef struct ots_scan_stats {
-    uint64_t partitions_total;    /* partitions of the table */
-    uint64_t partitions_pruned;   /* skipped by city / zone / day */
-    uint64_t segments_total;      /* segments in kept partitions */
-    uint64_t segments_pruned;     /* skipped by min/max ts or tag postings */
-    uint64_t rows_read;           /* rows decoded */
+    uint64_t partitions_total;  /* partitions of the table */
+    uint64_t partitions_pruned; /* skipped by city / zone / day */
+    uint64_t segments_total;    /* segments in kept partitions */
+    uint64_t segments_pruned;   /* skipped by min/max ts or tag postings */
+    uint64_t rows_read;         /* rows decoded */
     uint64_t rows_returned;
-    uint64_t bytes_read;          /* segment bytes read from disk */
+    uint64_t bytes_read; /* segment bytes read from disk */
 } ots_scan_stats;
 
 /* Counters so far (EXPLAIN ANALYZE, tests). */
@@ -310,34 +310,33 @@ typedef struct ots_partition_info {
     const char *table;
     const char *city;
     const char *zone;
-    char day[11];            /* local day "YYYY-MM-DD" */
-    int64_t day_start_ns;    /* its UTC window [start, end): 23, 24 or 25 hours */
+    char day[11];         /* local day "YYYY-MM-DD" */
+    int64_t day_start_ns; /* its UTC window [start, end): 23, 24 or 25 hours */
     int64_t day_end_ns;
     uint32_t segments;
-    uint64_t rows;           /* in segments (after dedup) plus buffered rows */
-    uint64_t buffered_rows;  /* not yet flushed */
-    uint64_t bytes;          /* segment bytes on disk */
+    uint64_t rows;          /* in segments (after dedup) plus buffered rows */
+    uint64_t buffered_rows; /* not yet flushed */
+    uint64_t bytes;         /* segment bytes on disk */
     int64_t ts_min_ns, ts_max_ns;
 } ots_partition_info;
 
 /* Call fn for each partition of table (all tables when table is NULL), in
  * (table, city, zone, day) order.  fn returning non-zero stops the walk and
  * its value is returned.  Pointers in info are valid during the call. */
-int ots_partition_foreach(ots_store *s, const char *table,
-                          int (*fn)(void *ctx, const ots_partition_info *info), void *ctx);
+int ots_partition_foreach(ots_store *s, const char *table, int (*fn)(void *ctx, const ots_partition_info *info),
+                          void *ctx);
 
 /* Per-column storage figures of a table's segments (SHOW STORAGE). */
 typedef struct ots_column_storage {
     const char *name;
     ots_type type;
-    uint64_t bytes;         /* encoded bytes on disk */
+    uint64_t bytes; /* encoded bytes on disk */
     uint64_t values;
-    char encodings[64];     /* the encodings used, e.g. "alp+delta+zstd" */
+    char encodings[64]; /* the encodings used, e.g. "alp+delta+zstd" */
 } ots_column_storage;
 
 /* Fill up to cap entries of out (one per schema column) and *n. */
-int ots_table_storage(ots_store *s, const char *table, ots_column_storage *out, size_t cap,
-                      size_t *n);
+int ots_table_storage(ots_store *s, const char *table, ots_column_storage *out, size_t cap, size_t *n);
 
 /* ---- queries (the SQL dialect: docs/language.md) ------------------------------------------- */
 typedef struct ots_query ots_query;

@@ -9,7 +9,4 @@
 #include "query/query_int.h"
 #include "storage/storage_int.h"
 
-void ots_q_store_err(ots_store *s, int rc, const char *msg)
-{
-    ots_set_err(s, rc, "%s", msg);
-}
+void ots_q_store_err(ots_store *s, int rc, const char *msg) { ots_set_err(s, rc, "%s", msg); }

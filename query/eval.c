@@ -156,13 +156,32 @@ int ots_q_interval_parse(const char *s, int64_t *ns, int64_t *months, int64_t *d
     for (size_t i = 0; i < len; i++)
         u[i] = (char)tolower((unsigned char)s[i]);
     u[len] = 0;
-    static const struct { const char *u; int64_t ns; int kind; } units[] = {
-        {"ns", 1, 0}, {"nanosecond", 1, 0}, {"us", 1000, 0}, {"microsecond", 1000, 0}, {"ms", 1000000, 0},
-        {"millisecond", 1000000, 0}, {"s", 1000000000, 0}, {"sec", 1000000000, 0}, {"second", 1000000000, 0},
-        {"m", 60000000000LL, 0}, {"min", 60000000000LL, 0}, {"minute", 60000000000LL, 0},
-        {"h", 3600000000000LL, 0}, {"hr", 3600000000000LL, 0},
-        {"hour", 3600000000000LL, 0}, {"d", 86400000000000LL, 1}, {"day", 86400000000000LL, 1},
-        {"w", 604800000000000LL, 7}, {"week", 604800000000000LL, 7}, {"mon", 0, 2}, {"month", 0, 2},
+    static const struct {
+        const char *u;
+        int64_t ns;
+        int kind;
+    } units[] = {
+        {"ns", 1, 0},
+        {"nanosecond", 1, 0},
+        {"us", 1000, 0},
+        {"microsecond", 1000, 0},
+        {"ms", 1000000, 0},
+        {"millisecond", 1000000, 0},
+        {"s", 1000000000, 0},
+        {"sec", 1000000000, 0},
+        {"second", 1000000000, 0},
+        {"m", 60000000000LL, 0},
+        {"min", 60000000000LL, 0},
+        {"minute", 60000000000LL, 0},
+        {"h", 3600000000000LL, 0},
+        {"hr", 3600000000000LL, 0},
+        {"hour", 3600000000000LL, 0},
+        {"d", 86400000000000LL, 1},
+        {"day", 86400000000000LL, 1},
+        {"w", 604800000000000LL, 7},
+        {"week", 604800000000000LL, 7},
+        {"mon", 0, 2},
+        {"month", 0, 2},
     };
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (strcmp(u, units[i].u))
@@ -263,12 +282,8 @@ static int cast(const expr *e, const qval *x, const qenv *env, qval *r)
         return OTS_OK;
     }
     switch (to) {
-    case OTS_DOUBLE:
-        r->f = num(x);
-        return OTS_OK;
-    case OTS_BOOLEAN:
-        r->i = from == OTS_DOUBLE ? x->f != 0 : x->i != 0;
-        return OTS_OK;
+    case OTS_DOUBLE: r->f = num(x); return OTS_OK;
+    case OTS_BOOLEAN: r->i = from == OTS_DOUBLE ? x->f != 0 : x->i != 0; return OTS_OK;
     default: /* BIGINT, TIMESTAMP */
         if (from == OTS_DOUBLE) {
             if (!(x->f >= -9223372036854775808.0 && x->f < 9223372036854775808.0))
@@ -388,9 +403,7 @@ static int kernel(const expr *e, const qval *args, const qenv *env, qval *r)
         else
             r->i = (int64_t)(0 - (uint64_t)args[0].i);
         return OTS_OK;
-    case E_ISNULL:
-        r->i = (args[0].null || args[0].type == QT_NULL) != e->neg;
-        return OTS_OK;
+    case E_ISNULL: r->i = (args[0].null || args[0].type == QT_NULL) != e->neg; return OTS_OK;
     case E_IN: {
         if (args[0].null || args[0].type == QT_NULL) {
             r->null = 1;
@@ -453,8 +466,7 @@ static int kernel(const expr *e, const qval *args, const qenv *env, qval *r)
         r->type = e->type;
         return OTS_OK;
     }
-    case E_CAST:
-        return cast(e, &args[0], env, r);
+    case E_CAST: return cast(e, &args[0], env, r);
     case E_FUNC: {
         const char *f = e->name;
         if (!strcmp(f, "now")) {
@@ -509,8 +521,7 @@ static int kernel(const expr *e, const qval *args, const qenv *env, qval *r)
         }
         return OTS_OK;
     }
-    default:
-        return ots_q_err(env->err, OTS_ERROR, "internal error: cannot evaluate node %d", (int)e->kind);
+    default: return ots_q_err(env->err, OTS_ERROR, "internal error: cannot evaluate node %d", (int)e->kind);
     }
 }
 

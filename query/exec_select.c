@@ -35,15 +35,15 @@ typedef struct astate {
     int64_t cnt;
     double sum, mean, m2; /* Welford for stddev */
     int64_t isum;
-    qval v;               /* min/max/first/last */
+    qval v; /* min/max/first/last */
     int64_t ts;
     int has;
-    double *pv;           /* percentile values */
+    double *pv; /* percentile values */
     size_t pn, pcap;
 } astate;
 
-typedef struct hset {     /* set of byte strings (count DISTINCT, groups) */
-    uint32_t *slots;      /* entry index + 1 */
+typedef struct hset { /* set of byte strings (count DISTINCT, groups) */
+    uint32_t *slots;  /* entry index + 1 */
     size_t nslots;
     size_t n, cap;
     uint64_t *hash;
@@ -164,11 +164,11 @@ static int kval(kbuf *b, const qval *v)
 typedef struct aggx {
     splan *p;
     hset groups;
-    qtab gkeys;        /* one row per group */
-    astate *st;        /* groups * naggs */
+    qtab gkeys; /* one row per group */
+    astate *st; /* groups * naggs */
     size_t capgroups;
-    hset *distinct;    /* per aggregate */
-    qarena vals;       /* strings of min/max/first/last */
+    hset *distinct; /* per aggregate */
+    qarena vals;    /* strings of min/max/first/last */
     kbuf kb;
 } aggx;
 
@@ -242,8 +242,7 @@ static int update(aggx *x, const expr *ag, size_t a, astate *st, size_t g, const
     double d = v.type == OTS_DOUBLE ? v.f : (double)v.i;
     st->cnt++;
     switch (f[0]) {
-    case 'c':
-        return OTS_OK;
+    case 'c': return OTS_OK;
     case 's':
         if (f[1] == 'u') {
             st->sum += d;
@@ -254,9 +253,7 @@ static int update(aggx *x, const expr *ag, size_t a, astate *st, size_t g, const
             st->m2 += delta * (d - st->mean);
         }
         return OTS_OK;
-    case 'a':
-        st->sum += d;
-        return OTS_OK;
+    case 'a': st->sum += d; return OTS_OK;
     case 'p':
         if (st->pn == st->pcap) {
             size_t nc = st->pcap ? st->pcap * 2 : 16;
@@ -775,11 +772,11 @@ static int explain(ots_query *q, const splan *p, const ots_scan_stats *st)
  * scan batch (so memory stays one batch, whatever the table's size). */
 typedef struct qstream {
     splan p;
-    ots_scan *sc;      /* NULL once finished */
+    ots_scan *sc; /* NULL once finished */
     qarena tmp;
-    uint64_t skip;     /* OFFSET rows still to skip */
-    int64_t left;      /* LIMIT rows still to give, -1 = no limit */
-    uint64_t rows;     /* given so far */
+    uint64_t skip; /* OFFSET rows still to skip */
+    int64_t left;  /* LIMIT rows still to give, -1 = no limit */
+    uint64_t rows; /* given so far */
 } qstream;
 
 static int start_stream(ots_query *q, const splan *p)
@@ -845,7 +842,8 @@ int ots_q_stream_next(ots_query *q)
             return oom(q);
         for (size_t c = 0; c < p->nscols; c++)
             col_to_vec(&bt->cols[c], bt->nrows, &slots[c]);
-        qenv env = {.slots = slots, .nslots = p->nscols, .n = bt->nrows, .tmp = &st->tmp, .now_ns = q->now_ns, .err = &q->err};
+        qenv env = {
+            .slots = slots, .nslots = p->nscols, .n = bt->nrows, .tmp = &st->tmp, .now_ns = q->now_ns, .err = &q->err};
         if (p->filter && (rc = apply_filter(q, p->filter, &env, slots, p->nscols)))
             return rc;
         if ((rc = emit_rows(q, p, &env)))
@@ -942,7 +940,8 @@ int ots_q_exec_select(ots_query *q, const select_stmt *sel, int explain_only)
             }
             for (size_t c = 0; c < p.nscols; c++)
                 col_to_vec(&bt->cols[c], bt->nrows, &slots[c]);
-            qenv env = {.slots = slots, .nslots = p.nscols, .n = bt->nrows, .tmp = &tmp, .now_ns = q->now_ns, .err = &q->err};
+            qenv env = {
+                .slots = slots, .nslots = p.nscols, .n = bt->nrows, .tmp = &tmp, .now_ns = q->now_ns, .err = &q->err};
             if (p.filter && (rc = apply_filter(q, p.filter, &env, slots, p.nscols)))
                 break;
             if ((rc = p.agg ? agg_batch(&x, &env) : emit_rows(q, &p, &env)))

@@ -60,8 +60,9 @@ static int row(ots_query *q, const qval *v)
 static int part_cb(void *ctx, const ots_partition_info *pi)
 {
     ots_query *q = ctx;
-    qval v[10] = {vs(q, pi->city), vs(q, pi->zone), vs(q, pi->day), vi(pi->segments), vi((int64_t)pi->rows),
-                  vi((int64_t)pi->buffered_rows), vi((int64_t)pi->bytes), vi(pi->ts_min_ns), vi(pi->ts_max_ns)};
+    qval v[10] = {vs(q, pi->city),        vs(q, pi->zone),       vs(q, pi->day),
+                  vi(pi->segments),       vi((int64_t)pi->rows), vi((int64_t)pi->buffered_rows),
+                  vi((int64_t)pi->bytes), vi(pi->ts_min_ns),     vi(pi->ts_max_ns)};
     v[7].type = v[8].type = OTS_TIMESTAMP;
     if (pi->rows == 0)
         v[7].null = v[8].null = 1;
@@ -109,9 +110,10 @@ static int show(ots_query *q, const stmt *st)
         return OTS_OK;
     }
     case ST_SHOW_PARTITIONS: {
-        static const char *n[] = {"city", "zone", "day", "segments", "rows", "buffered_rows", "bytes", "ts_min", "ts_max"};
-        static const int t[] = {OTS_STRING, OTS_STRING, OTS_STRING, OTS_BIGINT, OTS_BIGINT, OTS_BIGINT, OTS_BIGINT,
-                                OTS_TIMESTAMP, OTS_TIMESTAMP};
+        static const char *n[] = {"city",          "zone",  "day",    "segments", "rows",
+                                  "buffered_rows", "bytes", "ts_min", "ts_max"};
+        static const int t[] = {OTS_STRING, OTS_STRING, OTS_STRING,    OTS_BIGINT,   OTS_BIGINT,
+                                OTS_BIGINT, OTS_BIGINT, OTS_TIMESTAMP, OTS_TIMESTAMP};
         if ((rc = ots_table_get(q->s, st->table, &ti)))
             return store_err(q, rc);
         if ((rc = columns(q, 9, n, t)))
@@ -213,7 +215,8 @@ static int insert(ots_query *q, const stmt *st)
     for (size_t r = 0; r < nr; r++) {
         if (st->rowlen[r] != nin) {
             const expr *e = st->rows[r][0];
-            return ots_q_err_at(&q->err, e->line, e->col, "row %zu has %zu values, expected %zu", r + 1, st->rowlen[r], nin);
+            return ots_q_err_at(&q->err, e->line, e->col, "row %zu has %zu values, expected %zu", r + 1, st->rowlen[r],
+                                nin);
         }
         for (size_t i = 0; i < nin; i++) {
             expr *e = st->rows[r][i];
@@ -270,8 +273,8 @@ static int insert(ots_query *q, const stmt *st)
                 break;
             }
             if (!ok)
-                return ots_q_err_at(&q->err, e->line, e->col, "value for column '%s' is %s, expected %s", ti.cols[c].name,
-                                    ots_q_type_name(v.type), ots_type_name(ct));
+                return ots_q_err_at(&q->err, e->line, e->col, "value for column '%s' is %s, expected %s",
+                                    ti.cols[c].name, ots_q_type_name(v.type), ots_type_name(ct));
         }
     }
     /* NULL strings still need a pointer; the store ignores it */
@@ -328,10 +331,8 @@ int ots_q_exec_stmt(ots_query *q, const stmt *st)
             return store_err(q, rc);
         snprintf(q->status, sizeof q->status, "LOAD ZONES %zu", n);
         return OTS_OK;
-    case ST_INSERT:
-        return insert(q, st);
-    case ST_COPY:
-        return ots_q_exec_copy(q, st);
+    case ST_INSERT: return insert(q, st);
+    case ST_COPY: return ots_q_exec_copy(q, st);
     default:
         if ((rc = show(q, st)))
             return rc;

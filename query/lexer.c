@@ -98,8 +98,7 @@ int ots_q_lex(lexer *lx, qarena *a, token *t, qerr *e)
         size_t ls = lx->line_start;
         for (;;) {
             if (i >= lx->len)
-                return ots_q_err_at(e, t->line, t->col, "unterminated %s",
-                                    q == '\'' ? "string" : "quoted name");
+                return ots_q_err_at(e, t->line, t->col, "unterminated %s", q == '\'' ? "string" : "quoted name");
             if (s[i] == q) {
                 if (i + 1 < lx->len && s[i + 1] == q) {
                     i += 2, n++;

@@ -28,10 +28,10 @@ typedef struct parser {
 #define MAX_DEPTH 1000
 
 static const char *reserved[] = {
-    "select", "from", "where", "group", "by", "having", "order", "limit", "offset", "as", "and", "or",
-    "not", "in", "is", "null", "between", "like", "case", "when", "then", "else", "end", "asc", "desc",
-    "nulls", "true", "false", "join", "on", "union", "distinct", "interval", "within", "with", "values",
-    NULL,
+    "select", "from",     "where",    "group",  "by",   "having", "order",   "limit", "offset", "as",
+    "and",    "or",       "not",      "in",     "is",   "null",   "between", "like",  "case",   "when",
+    "then",   "else",     "end",      "asc",    "desc", "nulls",  "true",    "false", "join",   "on",
+    "union",  "distinct", "interval", "within", "with", "values", NULL,
 };
 
 static int is_reserved(const char *w)
@@ -48,15 +48,9 @@ static int advance(parser *p)
     return ots_q_lex(p->lx, p->a, &p->cur, p->e);
 }
 
-static int is_kw(const parser *p, const char *kw)
-{
-    return p->cur.kind == TK_IDENT && !strcasecmp(p->cur.s, kw);
-}
+static int is_kw(const parser *p, const char *kw) { return p->cur.kind == TK_IDENT && !strcasecmp(p->cur.s, kw); }
 
-static int is_op(const parser *p, const char *op)
-{
-    return p->cur.kind == TK_OP && !strcmp(p->cur.s, op);
-}
+static int is_op(const parser *p, const char *op) { return p->cur.kind == TK_OP && !strcmp(p->cur.s, op); }
 
 static int unexpected(parser *p, const char *expected)
 {
@@ -203,8 +197,8 @@ static expr *binary(parser *p, int op, expr *l, expr *r, const token *at)
 }
 
 static const char *aggs[] = {"count", "sum", "avg", "min", "max", "first", "last", "stddev", "percentile_cont", NULL};
-static const char *funcs[] = {"now", "time_bucket", "abs", "round", "floor", "ceil", "lower", "upper", "length",
-                              "coalesce", NULL};
+static const char *funcs[] = {"now",   "time_bucket", "abs",    "round",    "floor", "ceil",
+                              "lower", "upper",       "length", "coalesce", NULL};
 
 static int in_list(const char **l, const char *w)
 {
@@ -279,8 +273,11 @@ static int parse_call(parser *p, const token *nt, const char *name, expr **out)
 /* A type name for CAST / :: (a few common aliases accepted). */
 static int parse_type(parser *p, int *type)
 {
-    static const struct { const char *n; int t; } types[] = {
-        {"timestamp", OTS_TIMESTAMP}, {"double", OTS_DOUBLE}, {"float", OTS_DOUBLE}, {"bigint", OTS_BIGINT},
+    static const struct {
+        const char *n;
+        int t;
+    } types[] = {
+        {"timestamp", OTS_TIMESTAMP}, {"double", OTS_DOUBLE},  {"float", OTS_DOUBLE},    {"bigint", OTS_BIGINT},
         {"int", OTS_BIGINT},          {"integer", OTS_BIGINT}, {"boolean", OTS_BOOLEAN}, {"bool", OTS_BOOLEAN},
         {"string", OTS_STRING},       {"text", OTS_STRING},    {"tag", OTS_STRING},
     };
@@ -401,10 +398,8 @@ static int parse_primary(parser *p, expr **out)
             return expect_op(p, ")");
         }
         return unexpected(p, "an expression");
-    case TK_IDENT:
-        break;
-    default:
-        return unexpected(p, "an expression");
+    case TK_IDENT: break;
+    default: return unexpected(p, "an expression");
     }
     /* words */
     if (is_kw(p, "null") || is_kw(p, "true") || is_kw(p, "false")) {
@@ -443,7 +438,8 @@ static int parse_primary(parser *p, expr **out)
         if (iv) {
             int64_t ns, months, days;
             if (ots_q_interval_parse(st.s, &ns, &months, &days))
-                return ots_q_err_at(p->e, st.line, st.col, "bad interval '%s', expected a count and a unit such as '15 minutes'", st.s);
+                return ots_q_err_at(p->e, st.line, st.col,
+                                    "bad interval '%s', expected a count and a unit such as '15 minutes'", st.s);
             if (months)
                 return ots_q_err_at(p->e, st.line, st.col, "not supported yet: month intervals outside time_bucket");
             e->lit.type = QT_INTERVAL;
@@ -541,7 +537,10 @@ static int parse_cmp(parser *p, expr **out)
     expr *l;
     if ((rc = parse_binlevel(p, 4, &l)))
         return rc;
-    static const struct { const char *op; int code; } cmps[] = {
+    static const struct {
+        const char *op;
+        int code;
+    } cmps[] = {
         {"=", OP_EQ}, {"<>", OP_NE}, {"!=", OP_NE}, {"<", OP_LT}, {"<=", OP_LE}, {">", OP_GT}, {">=", OP_GE},
     };
     for (size_t i = 0; i < sizeof cmps / sizeof cmps[0]; i++)
@@ -645,7 +644,8 @@ static int parse_binlevel(parser *p, int level, expr **out)
             if ((rc = advance(p)))
                 return rc;
             if (++p->nest > MAX_NEST)
-                return ots_q_err_at(p->e, t.line, t.col, "expression nested too deeply (more than %d levels)", MAX_NEST);
+                return ots_q_err_at(p->e, t.line, t.col, "expression nested too deeply (more than %d levels)",
+                                    MAX_NEST);
             rc = parse_binlevel(p, 2, &x);
             p->nest--;
             if (rc)
@@ -705,7 +705,8 @@ static int parse_binlevel(parser *p, int level, expr **out)
 static int parse_expr(parser *p, expr **out)
 {
     if (++p->nest > MAX_NEST)
-        return ots_q_err_at(p->e, p->cur.line, p->cur.col, "expression nested too deeply (more than %d levels)", MAX_NEST);
+        return ots_q_err_at(p->e, p->cur.line, p->cur.col, "expression nested too deeply (more than %d levels)",
+                            MAX_NEST);
     int rc = parse_binlevel(p, 0, out);
     p->nest--;
     return rc;
@@ -848,7 +849,10 @@ static int parse_create(parser *p, stmt *st)
         return unexpected(p, "TABLE");
     if ((rc = advance(p)) || (rc = parse_name(p, "a table name", &st->table, NULL, NULL)) || (rc = expect_op(p, "(")))
         return rc;
-    static const struct { const char *n; ots_type t; } types[] = {
+    static const struct {
+        const char *n;
+        ots_type t;
+    } types[] = {
         {"timestamp", OTS_TIMESTAMP}, {"tag", OTS_TAG},         {"double", OTS_DOUBLE},
         {"bigint", OTS_BIGINT},       {"boolean", OTS_BOOLEAN}, {"string", OTS_STRING},
     };
@@ -929,7 +933,8 @@ static int parse_create(parser *p, stmt *st)
 static int parse_insert(parser *p, stmt *st)
 {
     int rc;
-    if ((rc = advance(p)) || (rc = expect_kw(p, "into")) || (rc = parse_name(p, "a table name", &st->table, NULL, NULL)))
+    if ((rc = advance(p)) || (rc = expect_kw(p, "into")) ||
+        (rc = parse_name(p, "a table name", &st->table, NULL, NULL)))
         return rc;
     if (is_op(p, "(")) {
         size_t cap = 0;

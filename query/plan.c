@@ -231,15 +231,16 @@ static int resolve_bucket(splan *p, expr *e)
     if (w->lit.type == QT_INTERVAL) {
         b->ns = w->lit.i;
     } else if (ots_q_interval_parse(w->lit.s, &b->ns, &b->months, &b->days)) {
-        return ots_q_err_at(&q->err, w->line, w->col, "bad time_bucket width '%s', expected e.g. '15 minutes', '1 day', '1 month'",
-                            w->lit.s);
+        return ots_q_err_at(&q->err, w->line, w->col,
+                            "bad time_bucket width '%s', expected e.g. '15 minutes', '1 day', '1 month'", w->lit.s);
     }
     if (!b->months && !b->days && b->ns <= 0)
         return ots_q_err_at(&q->err, w->line, w->col, "time_bucket width must be positive");
     if (e->na == 3) {
         expr *z = e->a[2];
         if (z->kind != E_LIT || z->lit.type != OTS_STRING)
-            return ots_q_err_at(&q->err, z->line, z->col, "time_bucket time zone must be a string such as 'Europe/London'");
+            return ots_q_err_at(&q->err, z->line, z->col,
+                                "time_bucket time zone must be a string such as 'Europe/London'");
         ots_tz *tz = NULL;
         ots_fmt_err fe;
         memset(&fe, 0, sizeof fe);
@@ -269,9 +270,9 @@ static int type_func(splan *p, expr *e)
     ots_query *q = p->q;
     const char *f = e->name;
     int t0 = e->na ? e->a[0]->type : QT_NULL;
-#define NARGS(lo, hi)                                                                                            \
-    if (e->na < (lo) || e->na > (hi))                                                                            \
-        return ots_q_err_at(&q->err, e->line, e->col, "%s() takes %d%s argument%s, not %zu", f, lo,              \
+#define NARGS(lo, hi)                                                                               \
+    if (e->na < (lo) || e->na > (hi))                                                               \
+        return ots_q_err_at(&q->err, e->line, e->col, "%s() takes %d%s argument%s, not %zu", f, lo, \
                             (hi) > (lo) ? " or more" : "", (hi) == 1 ? "" : "s", e->na);
     if (!strcmp(f, "now")) {
         if (e->na)
@@ -361,9 +362,7 @@ static int resolve(splan *p, expr *e, int allow_agg)
     ots_query *q = p->q;
     int rc;
     switch (e->kind) {
-    case E_LIT:
-        e->type = e->lit.type;
-        return OTS_OK;
+    case E_LIT: e->type = e->lit.type; return OTS_OK;
     case E_STAR:
         return ots_q_err_at(&q->err, e->line, e->col, "'*' is only allowed alone in the select list or in count(*)");
     case E_COL: {
@@ -387,8 +386,7 @@ static int resolve(splan *p, expr *e, int allow_agg)
             if ((rc = resolve(p, e->a[i], 0)))
                 return rc;
         return type_agg(p, e);
-    default:
-        break;
+    default: break;
     }
     for (size_t i = 0; i < e->na; i++)
         if ((rc = resolve(p, e->a[i], allow_agg)))
@@ -422,7 +420,8 @@ static int resolve(splan *p, expr *e, int allow_agg)
             e->type = QT_INTERVAL;
         } else if (x == QT_INTERVAL && y == QT_INTERVAL && (e->op == OP_ADD || e->op == OP_SUB)) {
             e->type = QT_INTERVAL;
-        } else if (((x == QT_INTERVAL && y == OTS_BIGINT) || (x == OTS_BIGINT && y == QT_INTERVAL)) && e->op == OP_MUL) {
+        } else if (((x == QT_INTERVAL && y == OTS_BIGINT) || (x == OTS_BIGINT && y == QT_INTERVAL)) &&
+                   e->op == OP_MUL) {
             e->type = QT_INTERVAL;
         } else {
         bad:
@@ -441,9 +440,7 @@ static int resolve(splan *p, expr *e, int allow_agg)
             return ots_q_err_at(&q->err, e->line, e->col, "cannot negate %s", describe(q, a[0]));
         e->type = a[0]->type == QT_NULL ? OTS_BIGINT : a[0]->type;
         return OTS_OK;
-    case E_ISNULL:
-        e->type = OTS_BOOLEAN;
-        return OTS_OK;
+    case E_ISNULL: e->type = OTS_BOOLEAN; return OTS_OK;
     case E_IN:
         for (size_t i = 1; i < e->na; i++)
             if ((rc = check_cmp(q, a[0], a[i], a[i], "IN")))
@@ -474,8 +471,8 @@ static int resolve(splan *p, expr *e, int allow_agg)
             }
             int u = unify(t, a[k + 1]->type);
             if (u < 0)
-                return ots_q_err_at(&q->err, a[k + 1]->line, a[k + 1]->col, "CASE mixes %s and %s",
-                                    ots_q_type_name(t), describe(q, a[k + 1]));
+                return ots_q_err_at(&q->err, a[k + 1]->line, a[k + 1]->col, "CASE mixes %s and %s", ots_q_type_name(t),
+                                    describe(q, a[k + 1]));
             t = u;
         }
         if (e->has_else) {
@@ -488,8 +485,7 @@ static int resolve(splan *p, expr *e, int allow_agg)
         e->type = t;
         return OTS_OK;
     }
-    case E_FUNC:
-        return type_func(p, e);
+    case E_FUNC: return type_func(p, e);
     case E_CAST: {
         int from = a[0]->type, to = e->op;
         int ok = from == QT_NULL || from == to || is_str(to) || (is_str(from) && to != QT_INTERVAL) ||
@@ -497,12 +493,12 @@ static int resolve(splan *p, expr *e, int allow_agg)
                  (from == OTS_BIGINT && (to == OTS_BOOLEAN || to == OTS_TIMESTAMP)) ||
                  (from == OTS_TIMESTAMP && to == OTS_BIGINT) || (from == QT_INTERVAL && to == OTS_BIGINT);
         if (!ok)
-            return ots_q_err_at(&q->err, e->line, e->col, "cannot cast %s to %s", describe(q, a[0]), ots_q_type_name(to));
+            return ots_q_err_at(&q->err, e->line, e->col, "cannot cast %s to %s", describe(q, a[0]),
+                                ots_q_type_name(to));
         e->type = to;
         return OTS_OK;
     }
-    default:
-        return ots_q_err(&q->err, OTS_ERROR, "internal error: unexpected node %d", (int)e->kind);
+    default: return ots_q_err(&q->err, OTS_ERROR, "internal error: unexpected node %d", (int)e->kind);
     }
 }
 
@@ -871,7 +867,8 @@ int ots_q_plan_select(ots_query *q, const select_stmt *sel, splan *p)
         /* SELECT DISTINCT a, b … is grouping by every select item */
         if (any_agg) {
             const expr *e = items[0];
-            return ots_q_err_at(&q->err, e->line, e->col, "not supported yet: SELECT DISTINCT with GROUP BY, HAVING or aggregates");
+            return ots_q_err_at(&q->err, e->line, e->col,
+                                "not supported yet: SELECT DISTINCT with GROUP BY, HAVING or aggregates");
         }
         p->keys = ots_q_alloc(&q->a, (nitems + 1) * sizeof *p->keys);
         if (!p->keys)
@@ -889,7 +886,8 @@ int ots_q_plan_select(ots_query *q, const select_stmt *sel, splan *p)
             expr *e = sel->group[g];
             if (e->kind == E_LIT && e->lit.type == OTS_BIGINT) {
                 if (e->lit.i < 1 || (size_t)e->lit.i > nitems)
-                    return ots_q_err_at(&q->err, e->line, e->col, "GROUP BY position %lld is not in the select list (1..%zu)",
+                    return ots_q_err_at(&q->err, e->line, e->col,
+                                        "GROUP BY position %lld is not in the select list (1..%zu)",
                                         (long long)e->lit.i, nitems);
                 e = items[e->lit.i - 1];
             } else if (e->kind == E_COL && schema_col(p, e->name) < 0) {
@@ -898,7 +896,8 @@ int ots_q_plan_select(ots_query *q, const select_stmt *sel, splan *p)
                         e = sel->items[i].e;
             }
             if (has_agg(e))
-                return ots_q_err_at(&q->err, sel->group[g]->line, sel->group[g]->col, "aggregates are not allowed in GROUP BY");
+                return ots_q_err_at(&q->err, sel->group[g]->line, sel->group[g]->col,
+                                    "aggregates are not allowed in GROUP BY");
             if ((rc = resolve(p, e, 0)))
                 return rc;
             p->keys[p->nkeys++] = e;
@@ -928,8 +927,9 @@ int ots_q_plan_select(ots_query *q, const select_stmt *sel, splan *p)
         long found = -1;
         if (e->kind == E_LIT && e->lit.type == OTS_BIGINT) {
             if (e->lit.i < 1 || (size_t)e->lit.i > p->nvis)
-                return ots_q_err_at(&q->err, e->line, e->col, "ORDER BY position %lld is not in the select list (1..%zu)",
-                                    (long long)e->lit.i, p->nvis);
+                return ots_q_err_at(&q->err, e->line, e->col,
+                                    "ORDER BY position %lld is not in the select list (1..%zu)", (long long)e->lit.i,
+                                    p->nvis);
             found = (long)e->lit.i - 1;
         } else if (e->kind == E_COL) {
             for (size_t i = 0; i < sel->nitems && found < 0; i++)
@@ -942,7 +942,8 @@ int ots_q_plan_select(ots_query *q, const select_stmt *sel, splan *p)
             if (expr_eq(items[i], e))
                 found = (long)i;
         if (found < 0 && sel->distinct)
-            return ots_q_err_at(&q->err, e->line, e->col, "for SELECT DISTINCT, ORDER BY expressions must appear in the select list");
+            return ots_q_err_at(&q->err, e->line, e->col,
+                                "for SELECT DISTINCT, ORDER BY expressions must appear in the select list");
         if (found < 0) {
             e = subst_alias(p, e);
             if ((rc = resolve(p, e, 1)))

@@ -81,10 +81,7 @@ int ots_query_prepare(ots_store *s, const char *sql, size_t len, ots_query **out
 
 size_t ots_query_ncols(const ots_query *q) { return q ? q->nout : 0; }
 
-const char *ots_query_col_name(const ots_query *q, size_t i)
-{
-    return q && i < q->nout ? q->res.names[i] : NULL;
-}
+const char *ots_query_col_name(const ots_query *q, size_t i) { return q && i < q->nout ? q->res.names[i] : NULL; }
 
 ots_type ots_query_col_type(const ots_query *q, size_t i)
 {

@@ -37,7 +37,7 @@ typedef struct qarena {
     int oom; /* an allocation failed */
 } qarena;
 
-void *ots_q_alloc(qarena *a, size_t n);  /* zeroed; NULL on OOM (a->oom set) */
+void *ots_q_alloc(qarena *a, size_t n); /* zeroed; NULL on OOM (a->oom set) */
 char *ots_q_strndup(qarena *a, const char *s, size_t n);
 void ots_q_arena_free(qarena *a);
 
@@ -85,31 +85,31 @@ int ots_q_lex(lexer *lx, qarena *a, token *t, qerr *e);
 
 /* ---- AST ------------------------------------------------------------------------- */
 typedef enum {
-    E_LIT,      /* lit */
-    E_COL,      /* name (resolved: slot) */
-    E_SLOT,     /* input slot `slot` (after planning) */
-    E_BIN,      /* op: + - * / % = <> < <= > >= AND OR || */
+    E_LIT,  /* lit */
+    E_COL,  /* name (resolved: slot) */
+    E_SLOT, /* input slot `slot` (after planning) */
+    E_BIN,  /* op: + - * / % = <> < <= > >= AND OR || */
     E_NOT,
     E_NEG,
-    E_IN,       /* a[0] IN (a[1..]); neg */
-    E_BETWEEN,  /* a[0] BETWEEN a[1] AND a[2]; neg */
-    E_LIKE,     /* a[0] LIKE a[1]; neg */
-    E_ISNULL,   /* a[0] IS NULL; neg */
-    E_CASE,     /* a: [operand?] when,then pairs [else]: see flags */
-    E_FUNC,     /* scalar function name(args) */
-    E_AGG,      /* aggregate name(args) */
-    E_STAR,     /* * in a select list or count(*) */
-    E_CAST,     /* CAST(a[0] AS type) / a[0]::type; op = target ots_type */
+    E_IN,      /* a[0] IN (a[1..]); neg */
+    E_BETWEEN, /* a[0] BETWEEN a[1] AND a[2]; neg */
+    E_LIKE,    /* a[0] LIKE a[1]; neg */
+    E_ISNULL,  /* a[0] IS NULL; neg */
+    E_CASE,    /* a: [operand?] when,then pairs [else]: see flags */
+    E_FUNC,    /* scalar function name(args) */
+    E_AGG,     /* aggregate name(args) */
+    E_STAR,    /* * in a select list or count(*) */
+    E_CAST,    /* CAST(a[0] AS type) / a[0]::type; op = target ots_type */
 } ekind;
 
 enum { OP_ADD = 1, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_AND, OP_OR, OP_CAT };
 
 typedef struct qval {
-    int type;       /* ots_type or QT_* */
+    int type; /* ots_type or QT_* */
     int null;
-    int64_t i;      /* TIMESTAMP, BIGINT, BOOLEAN, INTERVAL */
+    int64_t i; /* TIMESTAMP, BIGINT, BOOLEAN, INTERVAL */
     double f;
-    const char *s;  /* STRING/TAG */
+    const char *s; /* STRING/TAG */
 } qval;
 
 typedef struct expr expr;
@@ -124,22 +124,22 @@ struct expr {
     int depth;       /* height of the tree below (parser limit) */
     size_t off, end; /* source text span */
     qval lit;
-    const char *name;  /* column / function name (lower case for functions) */
+    const char *name; /* column / function name (lower case for functions) */
     expr **a;
     size_t na;
     /* resolved by plan.c */
-    int type;          /* result type */
-    int slot;          /* E_SLOT: input slot */
-    double pct;        /* percentile_cont fraction */
-    const void *aux;   /* time_bucket: its qbucket */
+    int type;        /* result type */
+    int slot;        /* E_SLOT: input slot */
+    double pct;      /* percentile_cont fraction */
+    const void *aux; /* time_bucket: its qbucket */
 };
 
 /* time_bucket's resolved width and zone. */
 typedef struct qbucket {
-    int64_t ns;      /* fixed width (0 when calendar) */
-    int64_t days;    /* calendar days (weeks = 7 * n), local to tz */
-    int64_t months;  /* calendar months, local to tz */
-    const ots_tz *tz;/* NULL = UTC */
+    int64_t ns;       /* fixed width (0 when calendar) */
+    int64_t days;     /* calendar days (weeks = 7 * n), local to tz */
+    int64_t months;   /* calendar months, local to tz */
+    const ots_tz *tz; /* NULL = UTC */
 } qbucket;
 int64_t ots_q_bucket(const qbucket *b, int64_t ts_ns);
 
@@ -155,7 +155,7 @@ typedef struct order_item {
 } order_item;
 
 typedef struct select_stmt {
-    int distinct;      /* SELECT DISTINCT */
+    int distinct; /* SELECT DISTINCT */
     sel_item *items;
     size_t nitems;
     const char *table;
@@ -195,19 +195,19 @@ typedef struct stmt {
     size_t ncols;
     ots_option *opts;
     size_t nopts;
-    const char *path;                        /* LOAD */
-    const char *city, *id_prop, *name_prop;  /* LOAD ZONES */
-    const char **icols;                      /* INSERT column list (NULL = schema) */
+    const char *path;                       /* LOAD */
+    const char *city, *id_prop, *name_prop; /* LOAD ZONES */
+    const char **icols;                     /* INSERT column list (NULL = schema) */
     int *icol_line, *icol_col;
     size_t nicols;
-    expr ***rows;                            /* INSERT VALUES rows */
+    expr ***rows; /* INSERT VALUES rows */
     size_t *rowlen;
     size_t nrows;
-    select_stmt *sel;                        /* SELECT / EXPLAIN */
-    int header;                              /* COPY (HEADER) */
-    char delimiter;                          /* COPY (DELIMITER ','), 0 = default */
-    const char *tz;                          /* COPY (TIMEZONE '…') */
-    int line, col;                           /* position of the statement's first token */
+    select_stmt *sel; /* SELECT / EXPLAIN */
+    int header;       /* COPY (HEADER) */
+    char delimiter;   /* COPY (DELIMITER ','), 0 = default */
+    const char *tz;   /* COPY (TIMEZONE '…') */
+    int line, col;    /* position of the statement's first token */
 } stmt;
 
 /* Parse one statement from lx.  Returns OTS_OK with *out (NULL for an empty
@@ -222,7 +222,7 @@ typedef struct qvec {
     double *f64;
     uint8_t *b;
     const char **str;
-    uint8_t *valid; /* NULL: all present */
+    uint8_t *valid;        /* NULL: all present */
     const uint32_t *codes; /* TAG/STRING columns of a scan: str[i] == dict[codes[i]] */
     size_t dict_size;
 } qvec;
@@ -253,8 +253,8 @@ qval ots_q_tab_get(const qtab *t, size_t c, size_t row);
 typedef struct qenv {
     const qvec *slots;
     size_t nslots;
-    size_t n;          /* rows */
-    qarena *tmp;       /* per-batch scratch */
+    size_t n;    /* rows */
+    qarena *tmp; /* per-batch scratch */
     int64_t now_ns;
     qerr *err;
 } qenv;
@@ -273,23 +273,23 @@ const char *ots_q_type_name(int t);
 typedef struct ots_query ots_query;
 struct ots_query {
     ots_store *s;
-    qarena a;      /* AST and plan */
-    qtab res;      /* result rows */
-    size_t nout;   /* visible result columns (res may hold hidden sort keys) */
-    size_t pos;    /* next row to hand out */
-    size_t end;    /* last row + 1 (LIMIT applied) */
-    size_t *perm;  /* sort order (NULL: identity) */
+    qarena a;     /* AST and plan */
+    qtab res;     /* result rows */
+    size_t nout;  /* visible result columns (res may hold hidden sort keys) */
+    size_t pos;   /* next row to hand out */
+    size_t end;   /* last row + 1 (LIMIT applied) */
+    size_t *perm; /* sort order (NULL: identity) */
     char status[1024];
     qerr err;
-    const char *src;   /* statement text: valid during prepare only */
-    int64_t now_ns;    /* now() for the whole statement */
-    ots_tz **tzs;      /* zones loaded by time_bucket, freed at close */
+    const char *src; /* statement text: valid during prepare only */
+    int64_t now_ns;  /* now() for the whole statement */
+    ots_tz **tzs;    /* zones loaded by time_bucket, freed at close */
     size_t ntzs;
     struct qstream *stream; /* a SELECT streaming from its scan, or NULL */
     /* the current output page */
     ots_batch batch;
     ots_column *cols;
-    void *page;    /* arrays of the current page */
+    void *page; /* arrays of the current page */
 };
 
 /* A planned SELECT (plan.c), executed by exec_select.c. */
@@ -299,29 +299,29 @@ typedef struct splan {
     int has_table;
     ots_table_info ti;
     /* scan */
-    const char **scols;  /* columns read, in slot order */
-    int *stypes;         /* their ots_type */
+    const char **scols; /* columns read, in slot order */
+    int *stypes;        /* their ots_type */
     size_t nscols, capscols;
-    int ts_slot;         /* slot of ts, or -1 */
+    int ts_slot; /* slot of ts, or -1 */
     ots_tag_pred *preds;
     size_t npreds, cappreds;
     int64_t ts_min, ts_max;
-    expr *filter;        /* WHERE left after pushdown (scan env), or NULL */
+    expr *filter; /* WHERE left after pushdown (scan env), or NULL */
     /* aggregation */
     int agg;
-    expr **keys;         /* GROUP BY expressions (scan env) */
+    expr **keys; /* GROUP BY expressions (scan env) */
     size_t nkeys;
-    expr **aggs;         /* E_AGG nodes; args in the scan env */
+    expr **aggs; /* E_AGG nodes; args in the scan env */
     size_t naggs, capaggs;
     /* output: visible columns then hidden sort keys (scan env, or the group
      * env of keys then aggregate results) */
     expr **outs;
     const char **names;
     size_t nvis, nouts, capouts;
-    expr *having;        /* group env */
-    size_t *ord_col;     /* ORDER BY: result column of each item */
+    expr *having;    /* group env */
+    size_t *ord_col; /* ORDER BY: result column of each item */
     size_t nord;
-    int64_t limit;       /* -1 none */
+    int64_t limit; /* -1 none */
     int64_t offset;
 } splan;
 

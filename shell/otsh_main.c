@@ -45,12 +45,12 @@ typedef struct shell {
     ots_store *s;
     const char *store_dir;
     out_mode mode;
-    int timer;           /* 1: "Time: N.NNN ms" after each statement (stderr) */
-    size_t maxrows;      /* table mode row cap; 0 = no cap */
-    FILE *out;           /* result output: stdout or the .output file */
-    int interactive;     /* 1: libedit input, errors do not stop the shell */
-    int quit;            /* set by .quit */
-    int read_depth;      /* nesting of .read, to refuse loops */
+    int timer;       /* 1: "Time: N.NNN ms" after each statement (stderr) */
+    size_t maxrows;  /* table mode row cap; 0 = no cap */
+    FILE *out;       /* result output: stdout or the .output file */
+    int interactive; /* 1: libedit input, errors do not stop the shell */
+    int quit;        /* set by .quit */
+    int read_depth;  /* nesting of .read, to refuse loops */
 } shell;
 
 /* Set by the SIGINT handler in interactive mode; polled between batches. */
@@ -268,12 +268,9 @@ static const char *fmt_value(const ots_column *c, size_t r, char *buf, size_t ca
         if (!*numeric)
             *numeric = -1; /* a number, but not valid JSON */
         return buf;
-    case OTS_BOOLEAN:
-        *numeric = 2;
-        return c->b[r] ? "true" : "false";
+    case OTS_BOOLEAN: *numeric = 2; return c->b[r] ? "true" : "false";
     case OTS_TAG:
-    case OTS_STRING:
-        return c->str[r] ? c->str[r] : "";
+    case OTS_STRING: return c->str[r] ? c->str[r] : "";
     }
     return "?";
 }
@@ -351,11 +348,11 @@ static void json_string(FILE *f, const char *s)
 /* Table mode keeps up to maxrows formatted rows to size the columns. */
 typedef struct table_acc {
     size_t ncols;
-    char **cells;      /* row-major, NULL cell = SQL NULL */
-    size_t rows;       /* rows kept */
+    char **cells; /* row-major, NULL cell = SQL NULL */
+    size_t rows;  /* rows kept */
     size_t cap_rows;
-    size_t more;       /* rows past the cap, counted only */
-    int *numeric;      /* per column: right-align */
+    size_t more;  /* rows past the cap, counted only */
+    int *numeric; /* per column: right-align */
 } table_acc;
 
 static void table_add_row(table_acc *t, const ots_batch *b, size_t r)
@@ -439,8 +436,7 @@ static void table_print(shell *sh, const ots_query *q, table_acc *t)
         fputc('\n', f);
     }
     if (t->more)
-        fprintf(f, "\xe2\x80\xa6 %zu more row%s (.maxrows %zu)\n", t->more, t->more == 1 ? "" : "s",
-                sh->maxrows);
+        fprintf(f, "\xe2\x80\xa6 %zu more row%s (.maxrows %zu)\n", t->more, t->more == 1 ? "" : "s", sh->maxrows);
     size_t total = t->rows + t->more;
     fprintf(f, "(%zu row%s)\n", total, total == 1 ? "" : "s");
     free(w);
@@ -677,17 +673,16 @@ static int parse_count(const char *s, size_t *out)
     return 0;
 }
 
-static const char *const help_text =
-    ".help              this text\n"
-    ".mode MODE         output mode: table, csv, json or line\n"
-    ".timer on|off      print the time each statement takes\n"
-    ".output [FILE]     send results to FILE (no argument: back to stdout)\n"
-    ".read FILE         run the statements and dot-commands of FILE\n"
-    ".tables            list the tables\n"
-    ".schema [TABLE]    print CREATE TABLE statements\n"
-    ".maxrows N         table mode shows at most N rows (0: no cap)\n"
-    ".quit              leave otsh (also Ctrl-D)\n"
-    "SQL statements end with ';' and may span lines; Ctrl-C cancels.\n";
+static const char *const help_text = ".help              this text\n"
+                                     ".mode MODE         output mode: table, csv, json or line\n"
+                                     ".timer on|off      print the time each statement takes\n"
+                                     ".output [FILE]     send results to FILE (no argument: back to stdout)\n"
+                                     ".read FILE         run the statements and dot-commands of FILE\n"
+                                     ".tables            list the tables\n"
+                                     ".schema [TABLE]    print CREATE TABLE statements\n"
+                                     ".maxrows N         table mode shows at most N rows (0: no cap)\n"
+                                     ".quit              leave otsh (also Ctrl-D)\n"
+                                     "SQL statements end with ';' and may span lines; Ctrl-C cancels.\n";
 
 static void print_schema(FILE *f, const ots_table_info *ti)
 {
@@ -711,10 +706,7 @@ static void print_schema(FILE *f, const ots_table_info *ti)
     fputs(";\n", f);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The table names, sorted; the caller frees them with free_names. */
 static size_t table_names(const shell *sh, char ***out)
@@ -989,18 +981,84 @@ static int run_string(shell *sh, const char *text)
 static shell *g_shell; /* for the completion callbacks */
 
 static const char *const sql_keywords[] = {
-    "AND", "AS", "ASC", "BETWEEN", "BIGINT", "BOOLEAN", "BY", "CASE", "CHECKPOINT", "COPY",
-    "CREATE", "DESC", "DESCRIBE", "DISTINCT", "DOUBLE", "DROP", "ELSE", "END", "EXISTS",
-    "EXPLAIN", "FALSE", "FROM", "GROUP", "HAVING", "HEADER", "IF", "IN", "INSERT", "INTERVAL",
-    "INTO", "IS", "LIKE", "LIMIT", "LOAD", "NOT", "NULL", "NULLS", "OFFSET", "OR", "ORDER",
-    "PARTITIONS", "SELECT", "SHOW", "STORAGE", "STRING", "TABLE", "TABLES", "TAG", "THEN",
-    "TIMESTAMP", "TO", "TRUE", "VALUES", "WHEN", "WHERE", "WITH",
+    "AND",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BIGINT",
+    "BOOLEAN",
+    "BY",
+    "CASE",
+    "CHECKPOINT",
+    "COPY",
+    "CREATE",
+    "DESC",
+    "DESCRIBE",
+    "DISTINCT",
+    "DOUBLE",
+    "DROP",
+    "ELSE",
+    "END",
+    "EXISTS",
+    "EXPLAIN",
+    "FALSE",
+    "FROM",
+    "GROUP",
+    "HAVING",
+    "HEADER",
+    "IF",
+    "IN",
+    "INSERT",
+    "INTERVAL",
+    "INTO",
+    "IS",
+    "LIKE",
+    "LIMIT",
+    "LOAD",
+    "NOT",
+    "NULL",
+    "NULLS",
+    "OFFSET",
+    "OR",
+    "ORDER",
+    "PARTITIONS",
+    "SELECT",
+    "SHOW",
+    "STORAGE",
+    "STRING",
+    "TABLE",
+    "TABLES",
+    "TAG",
+    "THEN",
+    "TIMESTAMP",
+    "TO",
+    "TRUE",
+    "VALUES",
+    "WHEN",
+    "WHERE",
+    "WITH",
     /* functions */
-    "abs", "avg", "ceil", "coalesce", "count", "first", "floor", "last", "length", "lower", "max",
-    "min", "now", "round", "stddev", "sum", "time_bucket", "upper",
+    "abs",
+    "avg",
+    "ceil",
+    "coalesce",
+    "count",
+    "first",
+    "floor",
+    "last",
+    "length",
+    "lower",
+    "max",
+    "min",
+    "now",
+    "round",
+    "stddev",
+    "sum",
+    "time_bucket",
+    "upper",
 };
 
-static const char *const dot_commands[] = {".help", ".mode", ".timer", ".output", ".read",
+static const char *const dot_commands[] = {".help",   ".mode",   ".timer",   ".output", ".read",
                                            ".tables", ".schema", ".maxrows", ".quit"};
 
 /* Candidate i of the completion list: keywords, dot-commands, tables, columns. */
@@ -1125,8 +1183,7 @@ static int run_interactive(shell *sh)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
 
-    printf("otsh %s: store %s.  Type .help for help; statements end with ';'.\n",
-           OTS_VERSION_STRING, sh->store_dir);
+    printf("otsh %s: store %s.  Type .help for help; statements end with ';'.\n", OTS_VERSION_STRING, sh->store_dir);
     fflush(stdout);
 
     feeder fd = {.sh = sh, .src = "<stdin>"};

@@ -63,8 +63,8 @@ static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
         for (size_t r = 0; r < nrows; r++) {
             int present = !valid || valid[r];
             if (valid && valid[r] > 1)
-                return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': validity byte %u is not 0 or 1", r,
-                                   cd->name, valid[r]);
+                return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': validity byte %u is not 0 or 1", r, cd->name,
+                                   valid[r]);
             switch (cd->type) {
             case OTS_TIMESTAMP:
                 if (!present)
@@ -79,8 +79,7 @@ static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
                         return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': empty %s", r, cd->name, cd->name);
                 }
                 if (lens[c][r] > 65535)
-                    return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': tag value over 65535 bytes", r,
-                                       cd->name);
+                    return ots_set_err(s, OTS_EINVAL, "row %zu, column '%s': tag value over 65535 bytes", r, cd->name);
                 break;
             }
             case OTS_BOOLEAN:
@@ -97,14 +96,12 @@ static int validate(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
                     return ots_set_err(s, OTS_ELIMIT, "row %zu, column '%s': string over 16 MiB", r, cd->name);
                 break;
             }
-            default:
-                break;
+            default: break;
             }
         }
     }
     return OTS_OK;
 }
-
 
 /* What a batch changed in one buffer, to undo it if the batch fails midway. */
 typedef struct undo {
@@ -202,18 +199,14 @@ static int64_t intern_cached(pcache *pc, rowbuf *b, uint32_t col, const char *v,
 }
 
 /* Copy rows [r0, r1) of field column col into b at row `at`. */
-static int copy_field(rowbuf *b, const ots_vec *v, const uint32_t *lens, pcache *pc, int col, ots_type ty,
-                      size_t r0, size_t r1, size_t at)
+static int copy_field(rowbuf *b, const ots_vec *v, const uint32_t *lens, pcache *pc, int col, ots_type ty, size_t r0,
+                      size_t r1, size_t at)
 {
     size_t n = r1 - r0;
     switch (ty) {
     case OTS_DOUBLE:
-    case OTS_BIGINT:
-        memcpy((uint64_t *)b->cols[col].data + at, (const uint64_t *)v->data + r0, n * 8);
-        break;
-    case OTS_BOOLEAN:
-        memcpy((uint8_t *)b->cols[col].data + at, (const uint8_t *)v->data + r0, n);
-        break;
+    case OTS_BIGINT: memcpy((uint64_t *)b->cols[col].data + at, (const uint64_t *)v->data + r0, n * 8); break;
+    case OTS_BOOLEAN: memcpy((uint8_t *)b->cols[col].data + at, (const uint8_t *)v->data + r0, n); break;
     case OTS_STRING: {
         const char *const *sv = v->data;
         uint32_t *dst = (uint32_t *)b->cols[col].data + at;
@@ -229,8 +222,7 @@ static int copy_field(rowbuf *b, const ots_vec *v, const uint32_t *lens, pcache 
         }
         break;
     }
-    default:
-        return OTS_OK;
+    default: return OTS_OK;
     }
     if (v->valid) {
         for (size_t r = r0; r < r1; r++) {
@@ -277,8 +269,8 @@ int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
         int64_t day_lo, day_hi;
         int64_t day = ots_city_day(c, tsv[r0], &day_lo, &day_hi);
         size_t r1 = r0 + 1;
-        while (r1 < nrows && tsv[r1] >= day_lo && tsv[r1] < day_hi &&
-               (cityv[r1] == cv || !strcmp(cityv[r1], cv)) && (zonev[r1] == zv || !strcmp(zonev[r1], zv)))
+        while (r1 < nrows && tsv[r1] >= day_lo && tsv[r1] < day_hi && (cityv[r1] == cv || !strcmp(cityv[r1], cv)) &&
+               (zonev[r1] == zv || !strcmp(zonev[r1], zv)))
             r1++;
         part *p;
         if ((rc = ots_part_get(s, t, cv, zv, day, 1, &p)) != OTS_OK)
@@ -324,8 +316,10 @@ int ots_apply_batch(struct ots_store *s, const tbl *t, const ots_vec *cols, uint
             b->sid[at + r - r0] = (uint32_t)sid;
             int64_t ts = tsv[r];
             b->ts[at + r - r0] = ts;
-            if (ts < b->ts_min) b->ts_min = ts;
-            if (ts > b->ts_max) b->ts_max = ts;
+            if (ts < b->ts_min)
+                b->ts_min = ts;
+            if (ts > b->ts_max)
+                b->ts_max = ts;
         }
         for (size_t col = 0; col < t->ncols; col++) {
             ots_type ty = t->cols[col].type;

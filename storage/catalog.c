@@ -174,8 +174,10 @@ static ssize_t city_index(const catalog *c, const char *id, int *found)
             *found = 1;
             return (ssize_t)mid;
         }
-        if (cmp < 0) lo = mid + 1;
-        else hi = mid;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *found = 0;
     return (ssize_t)lo;
@@ -204,8 +206,10 @@ static ssize_t zone_index(const catalog *c, const char *cityid, const char *id, 
             *found = 1;
             return (ssize_t)mid;
         }
-        if (cmp < 0) lo = mid + 1;
-        else hi = mid;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *found = 0;
     return (ssize_t)lo;
@@ -288,8 +292,7 @@ static int city_make(const ots_city *in, city **out, char *msg, size_t cap)
     int rc = ots_fmt_tz_load(tzn, &c->tz, &e);
     if (rc != OTS_OK) {
         snprintf(msg, cap, "city '%s': time zone '%s': %s%s%s", in->id, tzn,
-                 rc == OTS_ENOTFOUND ? "not in the system tz database" : ots_strerror(rc),
-                 e.msg[0] ? ": " : "", e.msg);
+                 rc == OTS_ENOTFOUND ? "not in the system tz database" : ots_strerror(rc), e.msg[0] ? ": " : "", e.msg);
         city_free(c);
         return rc == OTS_ENOMEM ? rc : OTS_EINVAL;
     }
@@ -368,8 +371,8 @@ int ots_catalog_save(struct ots_store *s)
         return ots_set_err(s, OTS_ENOMEM, "catalog: out of memory");
     size_t blen = strlen(body);
     char head[128];
-    int hl = snprintf(head, sizeof head, "OTSCAT %d %" PRIu64 " %zu %016" PRIx64 "\n", CATALOG_FORMAT,
-                      c->generation, blen, ots_fmt_hash64(body, blen));
+    int hl = snprintf(head, sizeof head, "OTSCAT %d %" PRIu64 " %zu %016" PRIx64 "\n", CATALOG_FORMAT, c->generation,
+                      blen, ots_fmt_hash64(body, blen));
     size_t total = (size_t)hl + blen + 1;
     char *buf = ots_malloc(total);
     if (!buf) {
@@ -426,12 +429,13 @@ static int load_body(struct ots_store *s, const char *path, json_t *root, size_t
         return corrupt(s, path, body_off, "expected arrays \"tables\", \"cities\" and \"zones\"");
     size_t i;
     json_t *v;
-    json_array_foreach(tables, i, v) {
+    json_array_foreach(tables, i, v)
+    {
         json_t *id = json_object_get(v, "id");
         const char *name = jstr(v, "name");
         json_t *cols = json_object_get(v, "columns");
-        if (!json_is_integer(id) || json_integer_value(id) < 1 || json_integer_value(id) >= c->next_table_id ||
-            !name || !json_is_array(cols) || json_array_size(cols) > OTS_MAX_COLS)
+        if (!json_is_integer(id) || json_integer_value(id) < 1 || json_integer_value(id) >= c->next_table_id || !name ||
+            !json_is_array(cols) || json_array_size(cols) > OTS_MAX_COLS)
             return corrupt(s, path, body_off, "a table entry lacks a valid id, name or columns");
         tbl *t = ots_calloc(1, sizeof *t);
         if (!t)
@@ -443,15 +447,16 @@ static int load_body(struct ots_store *s, const char *path, json_t *root, size_t
         json_t *opts = json_object_get(v, "options");
         t->nopts = json_is_object(opts) ? json_object_size(opts) : 0;
         t->opts = ots_calloc(t->nopts ? t->nopts : 1, sizeof *t->opts);
-        if (grow((void **)&c->tables, &c->cap_tables, c->ntables + 1, sizeof(tbl *)) || !t->name ||
-            !t->cols || !t->opts) {
+        if (grow((void **)&c->tables, &c->cap_tables, c->ntables + 1, sizeof(tbl *)) || !t->name || !t->cols ||
+            !t->opts) {
             ots_tbl_free(t);
             return OTS_ENOMEM;
         }
         c->tables[c->ntables++] = t;
         size_t k;
         json_t *jc;
-        json_array_foreach(cols, k, jc) {
+        json_array_foreach(cols, k, jc)
+        {
             const char *cn = jstr(jc, "name"), *ty = jstr(jc, "type");
             int tcode = 0;
             for (int q = 1; q <= 6 && ty; q++)
@@ -468,7 +473,8 @@ static int load_body(struct ots_store *s, const char *path, json_t *root, size_t
             const char *key;
             json_t *val;
             size_t q = 0;
-            json_object_foreach(opts, key, val) {
+            json_object_foreach(opts, key, val)
+            {
                 if (!json_is_string(val))
                     return corrupt(s, path, body_off, "a table option is not a string");
                 t->opts[q].key = ots_strdup(key);
@@ -484,7 +490,8 @@ static int load_body(struct ots_store *s, const char *path, json_t *root, size_t
             if (c->tables[q]->id == t->id || !strcmp(c->tables[q]->name, t->name))
                 return corrupt(s, path, body_off, "two tables share an id or a name");
     }
-    json_array_foreach(cities, i, v) {
+    json_array_foreach(cities, i, v)
+    {
         ots_city in = {jstr(v, "id"), jstr(v, "name"), jstr(v, "tz"), jnum(v, "lat"), jnum(v, "lon")};
         if (!in.id)
             return corrupt(s, path, body_off, "a city entry lacks an id");
@@ -506,7 +513,8 @@ static int load_body(struct ots_store *s, const char *path, json_t *root, size_t
             return OTS_ENOMEM;
         }
     }
-    json_array_foreach(zones, i, v) {
+    json_array_foreach(zones, i, v)
+    {
         const char *cityid = jstr(v, "city"), *id = jstr(v, "id");
         if (!cityid || !id)
             return corrupt(s, path, body_off, "a zone entry lacks city or id");
@@ -564,8 +572,8 @@ int ots_catalog_load(struct ots_store *s)
         goto out_close;
     }
     if (fmt != CATALOG_FORMAT) {
-        rc = ots_set_err(s, OTS_ECORRUPT, "%s: catalog format %d is not supported (this build reads %d)", path,
-                         fmt, CATALOG_FORMAT);
+        rc = ots_set_err(s, OTS_ECORRUPT, "%s: catalog format %d is not supported (this build reads %d)", path, fmt,
+                         CATALOG_FORMAT);
         goto out_close;
     }
     if (blen > (256u << 20)) {
@@ -890,8 +898,8 @@ static int zone_make(struct ots_store *s, const ots_zone *in, zone **out)
         json_t *g = json_loads(in->geometry, JSON_DECODE_ANY, &je);
         if (!g || !json_is_object(g) || !json_is_string(json_object_get(g, "type"))) {
             json_decref(g);
-            return ots_set_err(s, OTS_EINVAL, "zone '%s/%s': geometry is not a GeoJSON geometry object%s%s",
-                               in->city, in->id, g ? "" : ": ", g ? "" : je.text);
+            return ots_set_err(s, OTS_EINVAL, "zone '%s/%s': geometry is not a GeoJSON geometry object%s%s", in->city,
+                               in->id, g ? "" : ": ", g ? "" : je.text);
         }
         json_decref(g);
     }

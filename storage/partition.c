@@ -114,8 +114,8 @@ static char *part_dir(struct ots_store *s, const tbl *t, const char *cn, const c
     return out;
 }
 
-int ots_part_get(struct ots_store *s, const tbl *t, const char *cityname, const char *zonename, int64_t day,
-                 int create, part **out)
+int ots_part_get(struct ots_store *s, const tbl *t, const char *cityname, const char *zonename, int64_t day, int create,
+                 part **out)
 {
     const char *ci = intern_name(s, cityname), *zi = intern_name(s, zonename);
     if (!ci || !zi)
@@ -284,11 +284,10 @@ static int discover_day(struct ots_store *s, const tbl *t, const char *cityname,
             if (i == j || !segs[i] || !segs[j])
                 continue;
             seg *a = segs[i], *b = segs[j];
-            int inside = b->seq_lo <= a->seq_lo && a->seq_hi <= b->seq_hi &&
-                         (b->seq_hi - b->seq_lo > a->seq_hi - a->seq_lo);
+            int inside =
+                b->seq_lo <= a->seq_lo && a->seq_hi <= b->seq_hi && (b->seq_hi - b->seq_lo > a->seq_hi - a->seq_lo);
             if (inside) {
-                ots_log(s, OTS_LOG_INFO, "%s: superseded by %s (interrupted compaction); removed", a->path,
-                        b->path);
+                ots_log(s, OTS_LOG_INFO, "%s: superseded by %s (interrupted compaction); removed", a->path, b->path);
                 a->obsolete = 1;
                 ots_seg_unref(s, a);
                 segs[i] = NULL;
@@ -493,9 +492,12 @@ static int part_cmp(const void *a, const void *b)
 {
     const part *x = *(part *const *)a, *y = *(part *const *)b;
     int c = strcmp(x->t ? x->t->name : "", y->t ? y->t->name : "");
-    if (!c) c = strcmp(x->city, y->city);
-    if (!c) c = strcmp(x->zone, y->zone);
-    if (!c) c = (x->day > y->day) - (x->day < y->day);
+    if (!c)
+        c = strcmp(x->city, y->city);
+    if (!c)
+        c = strcmp(x->zone, y->zone);
+    if (!c)
+        c = (x->day > y->day) - (x->day < y->day);
     return c;
 }
 

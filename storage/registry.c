@@ -61,8 +61,8 @@ int ots_registry_load_cities_csv(ots_store *s, const char *path, size_t *loaded)
             if (!strcmp(f[i].p, names[k]))
                 col[k] = (int)i;
     if (col[0] < 0) {
-        rc = ots_set_err(s, OTS_EINVAL, "%s:1:1: the header has no 'id' column (expected id, name, tz, lat, lon)",
-                         path);
+        rc =
+            ots_set_err(s, OTS_EINVAL, "%s:1:1: the header has no 'id' column (expected id, name, tz, lat, lon)", path);
         goto out_close;
     }
     for (;;) {
@@ -82,10 +82,16 @@ int ots_registry_load_cities_csv(ots_store *s, const char *path, size_t *loaded)
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 16;
             ots_city *ncit = ots_realloc(cities, nc * sizeof *ncit);
-            if (!ncit) { rc = OTS_ENOMEM; goto out_free; }
+            if (!ncit) {
+                rc = OTS_ENOMEM;
+                goto out_free;
+            }
             cities = ncit;
             char **ns = ots_realloc(strs, nc * 3 * sizeof *ns);
-            if (!ns) { rc = OTS_ENOMEM; goto out_free; }
+            if (!ns) {
+                rc = OTS_ENOMEM;
+                goto out_free;
+            }
             strs = ns;
             cap = nc;
         }
@@ -112,8 +118,8 @@ int ots_registry_load_cities_csv(ots_store *s, const char *path, size_t *loaded)
             goto out_free;
         }
         if (parse_coord(vals[4], -180, 180, &ct->lon) != 0) {
-            rc = ots_set_err(s, OTS_EINVAL, "%s:%llu:%u: lon '%s': expected a number from -180 to 180", path,
-                             line, f[col[4]].col, vals[4]);
+            rc = ots_set_err(s, OTS_EINVAL, "%s:%llu:%u: lon '%s': expected a number from -180 to 180", path, line,
+                             f[col[4]].col, vals[4]);
             goto out_free;
         }
         strs[(n - 1) * 3] = ots_strdup(vals[0]);
@@ -179,8 +185,8 @@ int ots_registry_load_zones_geojson(ots_store *s, const char *path, const char *
             id = idbuf;
         }
         if (!id || !*id) {
-            rc = ots_set_err(s, OTS_EINVAL, "%s: feature %zu: property '%s' (the zone id) is missing or empty", path,
-                             i, id_prop);
+            rc = ots_set_err(s, OTS_EINVAL, "%s: feature %zu: property '%s' (the zone id) is missing or empty", path, i,
+                             id_prop);
             goto out_free;
         }
         for (size_t q = 0; q < i; q++)
@@ -196,7 +202,10 @@ int ots_registry_load_zones_geojson(ots_store *s, const char *path, const char *
             char *gs = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(17));
             owned[i * 3 + 2] = gs ? ots_strdup(gs) : NULL;
             free(gs);
-            if (!owned[i * 3 + 2]) { rc = OTS_ENOMEM; goto out_free; }
+            if (!owned[i * 3 + 2]) {
+                rc = OTS_ENOMEM;
+                goto out_free;
+            }
         }
         if (!owned[i * 3] || (nm && !owned[i * 3 + 1])) {
             rc = OTS_ENOMEM;

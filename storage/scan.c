@@ -15,8 +15,8 @@
 
 #include "storage/storage_int.h"
 
-int ots_seg_decode_column(struct ots_store *s, const seg *g, int c, const uint8_t *chunk, void *vals,
-                          uint8_t *valid, ots_fmt_strdict **sd);
+int ots_seg_decode_column(struct ots_store *s, const seg *g, int c, const uint8_t *chunk, void *vals, uint8_t *valid,
+                          ots_fmt_strdict **sd);
 
 /* A reusable buffer: sources of a scan reuse their arrays instead of
  * allocating (and page-faulting) fresh ones per segment. */
@@ -37,17 +37,17 @@ static void *sbuf_get(sbuf *b, size_t bytes)
     return b->p;
 }
 
-typedef struct outcol {        /* one requested column of the current source */
-    int col;                   /* schema index */
-    void *data;                /* i64 / f64 / u8 values (in sb_data) */
-    uint8_t *valid;            /* NULL = no NULLs (else in sb_valid) */
-    uint32_t *codes;           /* TAG / STRING (in sb_codes) */
-    const char **str;          /* per row (in sb_str) */
+typedef struct outcol { /* one requested column of the current source */
+    int col;            /* schema index */
+    void *data;         /* i64 / f64 / u8 values (in sb_data) */
+    uint8_t *valid;     /* NULL = no NULLs (else in sb_valid) */
+    uint32_t *codes;    /* TAG / STRING (in sb_codes) */
+    const char **str;   /* per row (in sb_str) */
     sbuf sb_data, sb_valid, sb_codes, sb_str;
     const char **dict;
     size_t dict_size;
-    ots_fmt_strdict *sd;       /* owned dictionary of a STRING chunk */
-    const char **dict_own;     /* owned dict array */
+    ots_fmt_strdict *sd;   /* owned dictionary of a STRING chunk */
+    const char **dict_own; /* owned dict array */
 } outcol;
 
 typedef struct pred {
@@ -58,9 +58,9 @@ typedef struct pred {
 
 struct ots_scan {
     struct ots_store *s;
-    const tbl *t;              /* valid while the table exists: see table_gone() */
+    const tbl *t; /* valid while the table exists: see table_gone() */
     uint32_t table_id;
-    uint64_t drop_gen;         /* s->drop_gen when opened */
+    uint64_t drop_gen; /* s->drop_gen when opened */
     int ncols;
     int cols[OTS_MAX_COLS];
     int64_t ts_min, ts_max;
@@ -73,14 +73,14 @@ struct ots_scan {
     /* sources of the current partition */
     seg **segs;
     size_t nsegs, si;
-    rowbuf *pending_buf;       /* buffer snapshot still to scan */
+    rowbuf *pending_buf; /* buffer snapshot still to scan */
     const part *cur_part;
     /* current source */
-    size_t n;                  /* rows in arrays */
-    uint32_t *sel;             /* selected rows, NULL = all */
+    size_t n;      /* rows in arrays */
+    uint32_t *sel; /* selected rows, NULL = all */
     size_t nsel, pos;
     outcol oc[OTS_MAX_COLS];
-    rowbuf *src_rb;            /* merged rows (owns strings) */
+    rowbuf *src_rb; /* merged rows (owns strings) */
     /* batch */
     ots_column bcols[OTS_MAX_COLS];
     ots_batch batch;
@@ -318,8 +318,10 @@ static int seg_tag_filter(ots_scan *sc, const seg *g, roaring_bitmap_t **out, in
                     roaring_bitmap_free(pb);
                     break;
                 }
-                if (c < 0) lo = mid + 1;
-                else hi = mid;
+                if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
             }
         }
         if (*out) {
@@ -453,8 +455,7 @@ static int load_segment(ots_scan *sc, seg *g)
     }
     if (rc == OTS_OK && partial_ts && !tsv) {
         ts_own = ots_malloc((n ? n : 1) * 8);
-        rc = ts_own ? ots_seg_decode_column(s, g, t->ts_col, bufs[idx_of[t->ts_col]], ts_own, NULL, NULL)
-                    : OTS_ENOMEM;
+        rc = ts_own ? ots_seg_decode_column(s, g, t->ts_col, bufs[idx_of[t->ts_col]], ts_own, NULL, NULL) : OTS_ENOMEM;
         tsv = ts_own;
     }
     for (int i = 0; i < nneed; i++)
@@ -550,8 +551,10 @@ static int rowbuf_append(rowbuf *dst, const rowbuf *src)
     }
     if (rc == OTS_OK) {
         dst->n += src->n;
-        if (src->ts_min < dst->ts_min) dst->ts_min = src->ts_min;
-        if (src->ts_max > dst->ts_max) dst->ts_max = src->ts_max;
+        if (src->ts_min < dst->ts_min)
+            dst->ts_min = src->ts_min;
+        if (src->ts_max > dst->ts_max)
+            dst->ts_max = src->ts_max;
     }
     ots_free(map), ots_free(smap);
     return rc;
@@ -843,8 +846,10 @@ int ots_scan_next(ots_scan *sc, const ots_batch **out)
             const uint64_t *d = o->data;
             for (size_t r = 0; r < k; r++)
                 g[r] = d[sel[r]];
-            if (ty == OTS_DOUBLE) bc->f64 = (const double *)(void *)g;
-            else bc->i64 = (const int64_t *)(void *)g;
+            if (ty == OTS_DOUBLE)
+                bc->f64 = (const double *)(void *)g;
+            else
+                bc->i64 = (const int64_t *)(void *)g;
             break;
         }
         case OTS_BOOLEAN: {

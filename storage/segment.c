@@ -63,17 +63,37 @@ static void ob_put(obuf *b, const void *src, size_t n)
     }
 }
 static void ob_u8(obuf *b, uint8_t v) { ob_put(b, &v, 1); }
-static void ob_u16(obuf *b, uint16_t v) { uint8_t t[2]; ots_le16_put(t, v); ob_put(b, t, 2); }
-static void ob_u32(obuf *b, uint32_t v) { uint8_t t[4]; ots_le32_put(t, v); ob_put(b, t, 4); }
-static void ob_u64(obuf *b, uint64_t v) { uint8_t t[8]; ots_le64_put(t, v); ob_put(b, t, 8); }
-static void ob_f64(obuf *b, double v) { uint8_t t[8]; ots_f64_put(t, v); ob_put(b, t, 8); }
+static void ob_u16(obuf *b, uint16_t v)
+{
+    uint8_t t[2];
+    ots_le16_put(t, v);
+    ob_put(b, t, 2);
+}
+static void ob_u32(obuf *b, uint32_t v)
+{
+    uint8_t t[4];
+    ots_le32_put(t, v);
+    ob_put(b, t, 4);
+}
+static void ob_u64(obuf *b, uint64_t v)
+{
+    uint8_t t[8];
+    ots_le64_put(t, v);
+    ob_put(b, t, 8);
+}
+static void ob_f64(obuf *b, double v)
+{
+    uint8_t t[8];
+    ots_f64_put(t, v);
+    ob_put(b, t, 8);
+}
 
 /* ---- writer ---------------------------------------------------------------------- */
 
 typedef struct dictw {
     int col;
     uint32_t n;
-    uint32_t *ids;       /* pool ids, sorted by string */
+    uint32_t *ids; /* pool ids, sorted by string */
     roaring_bitmap_t **post;
 } dictw;
 
@@ -87,8 +107,8 @@ static int pool_id_cmp(const void *a, const void *b)
     return c ? c : (lx < ly ? -1 : lx > ly);
 }
 
-static int encode_column(const rowbuf *b, const uint32_t *perm, size_t n, int c, int flags, obuf *out,
-                         segcol *sc, dictw *dw, void *scratch, uint8_t *vscratch)
+static int encode_column(const rowbuf *b, const uint32_t *perm, size_t n, int c, int flags, obuf *out, segcol *sc,
+                         dictw *dw, void *scratch, uint8_t *vscratch)
 {
     const tbl *t = b->t;
     ots_type ty = t->cols[c].type;
@@ -253,8 +273,10 @@ int ots_seg_write(struct ots_store *s, const rowbuf *b, const uint32_t *perm, si
     int64_t ts_min = INT64_MAX, ts_max = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         int64_t v = b->ts[perm[i]];
-        if (v < ts_min) ts_min = v;
-        if (v > ts_max) ts_max = v;
+        if (v < ts_min)
+            ts_min = v;
+        if (v > ts_max)
+            ts_max = v;
     }
     for (size_t c = 0; c < t->ncols; c++) {
         dictw *dw = t->cols[c].type == OTS_TAG ? &dicts[ndicts++] : NULL;
@@ -361,11 +383,46 @@ static int rd_need(rd *r, size_t k)
     return 1;
 }
 static uint8_t rd_u8(rd *r) { return rd_need(r, 1) ? r->p[r->off++] : 0; }
-static uint16_t rd_u16(rd *r) { if (!rd_need(r, 2)) return 0; uint16_t v = ots_le16_get(r->p + r->off); r->off += 2; return v; }
-static uint32_t rd_u32(rd *r) { if (!rd_need(r, 4)) return 0; uint32_t v = ots_le32_get(r->p + r->off); r->off += 4; return v; }
-static uint64_t rd_u64(rd *r) { if (!rd_need(r, 8)) return 0; uint64_t v = ots_le64_get(r->p + r->off); r->off += 8; return v; }
-static double rd_f64(rd *r) { if (!rd_need(r, 8)) return 0; double v = ots_f64_get(r->p + r->off); r->off += 8; return v; }
-static const uint8_t *rd_bytes(rd *r, size_t k) { if (!rd_need(r, k)) return NULL; const uint8_t *p = r->p + r->off; r->off += k; return p; }
+static uint16_t rd_u16(rd *r)
+{
+    if (!rd_need(r, 2))
+        return 0;
+    uint16_t v = ots_le16_get(r->p + r->off);
+    r->off += 2;
+    return v;
+}
+static uint32_t rd_u32(rd *r)
+{
+    if (!rd_need(r, 4))
+        return 0;
+    uint32_t v = ots_le32_get(r->p + r->off);
+    r->off += 4;
+    return v;
+}
+static uint64_t rd_u64(rd *r)
+{
+    if (!rd_need(r, 8))
+        return 0;
+    uint64_t v = ots_le64_get(r->p + r->off);
+    r->off += 8;
+    return v;
+}
+static double rd_f64(rd *r)
+{
+    if (!rd_need(r, 8))
+        return 0;
+    double v = ots_f64_get(r->p + r->off);
+    r->off += 8;
+    return v;
+}
+static const uint8_t *rd_bytes(rd *r, size_t k)
+{
+    if (!rd_need(r, k))
+        return NULL;
+    const uint8_t *p = r->p + r->off;
+    r->off += k;
+    return p;
+}
 
 static void seg_free(seg *g)
 {
@@ -398,8 +455,7 @@ void ots_seg_unref(struct ots_store *s, seg *g)
 
 static int seg_corrupt(struct ots_store *s, const char *path, uint64_t off, const char *what)
 {
-    return ots_set_err(s, OTS_ECORRUPT, "%s: corrupt segment at byte %llu: %s", path, (unsigned long long)off,
-                       what);
+    return ots_set_err(s, OTS_ECORRUPT, "%s: corrupt segment at byte %llu: %s", path, (unsigned long long)off, what);
 }
 
 int ots_seg_open(struct ots_store *s, const tbl *t, const char *path, seg **out)
@@ -680,10 +736,10 @@ static int decode_into(struct ots_store *s, const seg *g, int c, const uint8_t *
     return OTS_OK;
 }
 
-int ots_seg_decode_column(struct ots_store *s, const seg *g, int c, const uint8_t *chunk, void *vals,
-                          uint8_t *valid, ots_fmt_strdict **sd);
-int ots_seg_decode_column(struct ots_store *s, const seg *g, int c, const uint8_t *chunk, void *vals,
-                          uint8_t *valid, ots_fmt_strdict **sd)
+int ots_seg_decode_column(struct ots_store *s, const seg *g, int c, const uint8_t *chunk, void *vals, uint8_t *valid,
+                          ots_fmt_strdict **sd);
+int ots_seg_decode_column(struct ots_store *s, const seg *g, int c, const uint8_t *chunk, void *vals, uint8_t *valid,
+                          ots_fmt_strdict **sd)
 {
     int rc = decode_into(s, g, c, chunk, vals, valid, sd);
     if (rc == OTS_OK && g->cols[c].type == OTS_TAG) {
@@ -776,7 +832,8 @@ int ots_seg_load_rowbuf(struct ots_store *s, const tbl *t, const seg *g, rowbuf 
             continue;
         }
         ots_fmt_strdict *sd = NULL;
-        void *dst = ty == OTS_STRING ? (void *)tmp64 : (void *)((uint8_t *)b->cols[c].data + base * (ty == OTS_BOOLEAN ? 1 : 8));
+        void *dst = ty == OTS_STRING ? (void *)tmp64
+                                     : (void *)((uint8_t *)b->cols[c].data + base * (ty == OTS_BOOLEAN ? 1 : 8));
         if ((rc = ots_seg_decode_column(s, g, (int)c, bufs[c], dst, valid, &sd)) != OTS_OK)
             goto out_free;
         if (ty == OTS_STRING) {
@@ -812,14 +869,18 @@ int ots_seg_load_rowbuf(struct ots_store *s, const tbl *t, const seg *g, rowbuf 
     }
     for (size_t i = 0; i < n; i++) {
         int64_t v = b->ts[base + i];
-        if (v < b->ts_min) b->ts_min = v;
-        if (v > b->ts_max) b->ts_max = v;
+        if (v < b->ts_min)
+            b->ts_min = v;
+        if (v > b->ts_max)
+            b->ts_max = v;
     }
     b->n += n;
 out_free:
     for (int k = 0; k < t->ntags; k++) {
-        if (tagcodes) ots_free(tagcodes[k]);
-        if (tagmap) ots_free(tagmap[k]);
+        if (tagcodes)
+            ots_free(tagcodes[k]);
+        if (tagmap)
+            ots_free(tagmap[k]);
     }
     ots_free(tagcodes), ots_free(tagmap), ots_free(tmp64), ots_free(valid);
     for (size_t c = 0; c < t->ncols; c++)

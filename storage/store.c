@@ -237,14 +237,18 @@ int ots_partition_foreach(ots_store *s, const char *table, int (*fn)(void *ctx, 
         for (size_t k = 0; k < p->nsegs; k++) {
             info.rows += p->segs[k]->nrows;
             info.bytes += p->segs[k]->file_bytes;
-            if (p->segs[k]->ts_min < info.ts_min_ns) info.ts_min_ns = p->segs[k]->ts_min;
-            if (p->segs[k]->ts_max > info.ts_max_ns) info.ts_max_ns = p->segs[k]->ts_max;
+            if (p->segs[k]->ts_min < info.ts_min_ns)
+                info.ts_min_ns = p->segs[k]->ts_min;
+            if (p->segs[k]->ts_max > info.ts_max_ns)
+                info.ts_max_ns = p->segs[k]->ts_max;
         }
         if (p->buf && p->buf->n) {
             info.buffered_rows = p->buf->n;
             info.rows += p->buf->n;
-            if (p->buf->ts_min < info.ts_min_ns) info.ts_min_ns = p->buf->ts_min;
-            if (p->buf->ts_max > info.ts_max_ns) info.ts_max_ns = p->buf->ts_max;
+            if (p->buf->ts_min < info.ts_min_ns)
+                info.ts_min_ns = p->buf->ts_min;
+            if (p->buf->ts_max > info.ts_max_ns)
+                info.ts_max_ns = p->buf->ts_max;
         }
         if (info.rows == 0)
             continue;

@@ -146,8 +146,8 @@ out_unlink:
 
 static int keep_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
 }
 
 char *ots_path_escape(const char *v)
@@ -176,9 +176,12 @@ char *ots_path_escape(const char *v)
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
     return -1;
 }
 
@@ -226,7 +229,8 @@ int ots_rmrf(const char *path)
             }
             int r = ots_rmrf(p);
             ots_free(p);
-            if (r) rc = r;
+            if (r)
+                rc = r;
         }
         closedir(d);
         if (rmdir(path) != 0 && rc == OTS_OK)

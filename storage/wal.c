@@ -402,8 +402,8 @@ int ots_wal_decode_batch(struct ots_store *s, const uint8_t *p, size_t n, const 
     if (!t)
         return OTS_ENOTFOUND; /* a dropped table: skip */
     if (ncols != t->ncols || nrows > n) {
-        snprintf(why, whycap, "batch of table '%s' has %u columns (schema has %zu) or an impossible row count",
-                 t->name, ncols, t->ncols);
+        snprintf(why, whycap, "batch of table '%s' has %u columns (schema has %zu) or an impossible row count", t->name,
+                 ncols, t->ncols);
         return OTS_ECORRUPT;
     }
     /* one arena: per-column data arrays + string bytes (bounded by n) */
@@ -514,8 +514,9 @@ static int replay_file(struct ots_store *s, walfile *f, int is_last)
             f->first_lsn = UINT64_MAX; /* mark removed */
             goto out;
         }
-        rc = ots_set_err(s, OTS_ECORRUPT, "%s: corrupt WAL at byte 0: expected header OTSWAL01 version 1 for lsn %" PRIu64,
-                         f->path, f->first_lsn);
+        rc = ots_set_err(s, OTS_ECORRUPT,
+                         "%s: corrupt WAL at byte 0: expected header OTSWAL01 version 1 for lsn %" PRIu64, f->path,
+                         f->first_lsn);
         goto out;
     }
     o = WAL_HEADER_BYTES;
@@ -545,8 +546,10 @@ static int replay_file(struct ots_store *s, walfile *f, int is_last)
                 }
                 break;
             }
-            rc = ots_set_err(s, OTS_ECORRUPT, "%s: corrupt WAL at byte %zu: %s (valid records follow, so this is "
-                             "not a torn write)", f->path, o, bad);
+            rc = ots_set_err(s, OTS_ECORRUPT,
+                             "%s: corrupt WAL at byte %zu: %s (valid records follow, so this is "
+                             "not a torn write)",
+                             f->path, o, bad);
             goto out;
         }
         const tbl *t;
@@ -638,8 +641,8 @@ int ots_wal_open(struct ots_store *s)
         qsort(w->files, w->nfiles, sizeof *w->files, lsn_cmp);
     for (size_t i = 0; i < w->nfiles && rc == OTS_OK; i++) {
         if (w->files[i].first_lsn > w->next_lsn && w->next_lsn > max_lsn + 1) {
-            rc = ots_set_err(s, OTS_ECORRUPT, "%s: WAL gap: expected a file starting at lsn %" PRIu64,
-                             w->files[i].path, w->next_lsn);
+            rc = ots_set_err(s, OTS_ECORRUPT, "%s: WAL gap: expected a file starting at lsn %" PRIu64, w->files[i].path,
+                             w->next_lsn);
             break;
         }
         if (w->files[i].first_lsn > w->next_lsn)

@@ -36,8 +36,8 @@
 #include <unistd.h>
 
 #define NCITY 10
-#define NZONE 20           /* zones per city */
-#define NMETER 50          /* meters per zone */
+#define NZONE 20  /* zones per city */
+#define NMETER 50 /* meters per zone */
 #define NSERIES (NCITY * NZONE * NMETER)
 #define MAX_MINUTES (31 * 1440)
 #define DEFAULT_SEED 20261122u
@@ -47,8 +47,7 @@
 #define ROW_MAX 128                  /* longest row plus copy overrun, bytes */
 
 static const char *const city_names[NCITY] = {
-    "amsterdam", "berlin", "copenhagen", "dublin", "helsinki",
-    "lisbon",    "madrid", "oslo",       "prague", "vienna",
+    "amsterdam", "berlin", "copenhagen", "dublin", "helsinki", "lisbon", "madrid", "oslo", "prague", "vienna",
 };
 
 /* Status text, each followed by its newline; index 0 fault, 1 warn, 2 ok. */
@@ -76,10 +75,7 @@ static inline uint64_t rng_next(uint64_t *state)
 }
 
 /* A draw in [0, n), as the shared generator makes it. */
-static inline uint32_t rng_below(uint64_t *state, uint32_t n)
-{
-    return (uint32_t)((rng_next(state) >> 11) % n);
-}
+static inline uint32_t rng_below(uint64_t *state, uint32_t n) { return (uint32_t)((rng_next(state) >> 11) % n); }
 
 /* Decimal digits of v, no padding; returns the end. */
 static char *put_dec(char *p, uint32_t v)
@@ -249,13 +245,11 @@ int main(int argc, char **argv)
     if (argc < 2 || argc > 3)
         return usage(stderr, prog);
     if (parse_u64(argv[1], MAX_MINUTES, &minutes) < 0) {
-        fprintf(stderr, "%s: MINUTES must be an integer in 0..%d, not '%s'\n", prog, MAX_MINUTES,
-                argv[1]);
+        fprintf(stderr, "%s: MINUTES must be an integer in 0..%d, not '%s'\n", prog, MAX_MINUTES, argv[1]);
         return 2;
     }
     if (argc == 3 && parse_u64(argv[2], UINT64_MAX, &seed) < 0) {
-        fprintf(stderr, "%s: SEED must be an unsigned 64-bit decimal integer, not '%s'\n", prog,
-                argv[2]);
+        fprintf(stderr, "%s: SEED must be an unsigned 64-bit decimal integer, not '%s'\n", prog, argv[2]);
         return 2;
     }
     tables_init();

@@ -49,13 +49,12 @@ int main(int argc, char **argv)
     if (ots_registry_load_cities_csv(s, "examples/cities.csv", &n) != OTS_OK)
         return die("cities", s);
     printf("registry: %zu cities from examples/cities.csv\n", n);
-    if (ots_registry_load_zones_geojson(s, "examples/data/london-boroughs.geojson", "london", "id", NULL, &n) !=
-        OTS_OK)
+    if (ots_registry_load_zones_geojson(s, "examples/data/london-boroughs.geojson", "london", "id", NULL, &n) != OTS_OK)
         return die("zones", s);
     printf("registry: %zu London borough polygons from examples/data/london-boroughs.geojson\n", n);
-    ots_column_def cols[] = {{"ts", OTS_TIMESTAMP},       {"city", OTS_TAG},        {"zone", OTS_TAG},
+    ots_column_def cols[] = {{"ts", OTS_TIMESTAMP},         {"city", OTS_TAG},        {"zone", OTS_TAG},
                              {"precipitation", OTS_DOUBLE}, {"temp_max", OTS_DOUBLE}, {"temp_min", OTS_DOUBLE},
-                             {"wind", OTS_DOUBLE},         {"weather", OTS_STRING}};
+                             {"wind", OTS_DOUBLE},          {"weather", OTS_STRING}};
     ots_option opt = {"rollup", "1d"};
     ots_table_info ti;
     if (ots_table_get(s, "weather", &ti) == OTS_OK && ots_table_drop(s, "weather") != OTS_OK)
@@ -94,7 +93,7 @@ int main(int argc, char **argv)
         rows++;
     }
     ots_csv_close(c);
-    ots_vec v[8] = {{ts, NULL}, {city, NULL}, {zone, NULL}, {pr, NULL},
+    ots_vec v[8] = {{ts, NULL},   {city, NULL}, {zone, NULL}, {pr, NULL},
                     {tmax, NULL}, {tmin, NULL}, {wind, NULL}, {weather, NULL}};
     if (ots_append(s, "weather", v, rows) != OTS_OK)
         return die("append", s);

@@ -45,8 +45,8 @@ typedef struct ots_bench ots_bench;             /* a registered benchmark */
 typedef void (*ots_bench_fn)(ots_bench_state *st, void *arg);
 
 /* Run a suite's registration function before main (GCC/Clang constructor). */
-#define OTS_BENCH_SUITE(fn)                                                     \
-    static void fn(void) __attribute__((constructor));                         \
+#define OTS_BENCH_SUITE(fn)                            \
+    static void fn(void) __attribute__((constructor)); \
     static void fn(void)
 
 /* Register fn under name (copied), called with arg (not owned; must outlive

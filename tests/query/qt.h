@@ -28,10 +28,10 @@ int run_select_tests(void);
 int run_oom_tests(void);
 
 /* assert helper */
-#define QT_EQ(s, sql, want)                                                                                    \
-    do {                                                                                                       \
-        char *got_ = qt_run((s), (sql));                                                                       \
-        assert_string_equal(got_, (want));                                                                     \
-        free(got_);                                                                                            \
+#define QT_EQ(s, sql, want)                \
+    do {                                   \
+        char *got_ = qt_run((s), (sql));   \
+        assert_string_equal(got_, (want)); \
+        free(got_);                        \
     } while (0)
 #endif

@@ -14,7 +14,8 @@ static int setup(void **st)
     (void)st;
     qt_open(&T, "qoom");
     free(qt_run(T.s, "CREATE TABLE m (ts TIMESTAMP, city TAG, zone TAG, kwh DOUBLE, note STRING);"
-                     "INSERT INTO m VALUES ('2026-11-01T00:00:00Z', 'nyc', 'z1', 1, 'a'), ('2026-11-01T01:00:00Z', 'nyc', 'z2', 2, 'b'),"
+                     "INSERT INTO m VALUES ('2026-11-01T00:00:00Z', 'nyc', 'z1', 1, 'a'), ('2026-11-01T01:00:00Z', "
+                     "'nyc', 'z2', 2, 'b'),"
                      " ('2026-11-02T00:00:00Z', 'ldn', 'z1', 3, NULL)"));
     return 0;
 }
@@ -91,8 +92,10 @@ static void test_oom_select(void **st)
 {
     (void)st;
     check("SELECT zone, count(*), avg(kwh), min(note), count(DISTINCT city),"
-          " percentile_cont(0.5) WITHIN GROUP (ORDER BY kwh) FROM m WHERE ts >= '2026-11-01' GROUP BY zone ORDER BY zone");
-    check("SELECT upper(note) || '!' AS x, time_bucket('1 day', ts, 'Europe/London') FROM m WHERE kwh > 1 ORDER BY x LIMIT 5");
+          " percentile_cont(0.5) WITHIN GROUP (ORDER BY kwh) FROM m WHERE ts >= '2026-11-01' GROUP BY zone ORDER BY "
+          "zone");
+    check("SELECT upper(note) || '!' AS x, time_bucket('1 day', ts, 'Europe/London') FROM m WHERE kwh > 1 ORDER BY x "
+          "LIMIT 5");
     check("EXPLAIN SELECT count(*) FROM m WHERE city = 'nyc'");
     check("SHOW PARTITIONS m");
 }

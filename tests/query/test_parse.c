@@ -61,14 +61,16 @@ static void test_literals_and_escapes(void **st)
 static void test_syntax_errors(void **st)
 {
     (void)st;
-    ERR("SELEC 1", "line 1, column 1: unexpected 'SELEC', expected a statement (SELECT, EXPLAIN, CREATE, DROP, INSERT, SHOW, DESCRIBE, LOAD, CHECKPOINT)");
+    ERR("SELEC 1", "line 1, column 1: unexpected 'SELEC', expected a statement (SELECT, EXPLAIN, CREATE, DROP, INSERT, "
+                   "SHOW, DESCRIBE, LOAD, CHECKPOINT)");
     ERR("SELECT 1 x FORM t", "line 1, column 12: unexpected 'FORM', expected ';' or the end of the statement");
     ERR("SELECT\n  a,\n  FROM t", "line 3, column 3: unexpected 'FROM', expected an expression");
     ERR("SELECT (1 + 2", "line 1, column 14: unexpected end of input, expected ')'");
     ERR("SELECT 'abc", "line 1, column 8: unterminated string");
     ERR("SELECT 1 /* open", "line 1, column 10: unterminated comment");
     ERR("SELECT 1 # 2", "line 1, column 10: unexpected character '#'");
-    ERR("CREATE TABLE t (ts TIMESTAMP, x FLOAT)", "line 1, column 33: unexpected 'FLOAT', expected a column type (TIMESTAMP, TAG, DOUBLE, BIGINT, BOOLEAN, STRING)");
+    ERR("CREATE TABLE t (ts TIMESTAMP, x FLOAT)", "line 1, column 33: unexpected 'FLOAT', expected a column type "
+                                                  "(TIMESTAMP, TAG, DOUBLE, BIGINT, BOOLEAN, STRING)");
     ERR("CREATE TABLE t (ts TIMESTAMP", "line 1, column 29: unexpected end of input, expected ',' or ')'");
     ERR("CREATE t (ts TIMESTAMP)", "line 1, column 8: unexpected 't', expected TABLE");
     ERR("DROP TABLE IF t", "line 1, column 15: unexpected 't', expected EXISTS");
@@ -83,8 +85,10 @@ static void test_syntax_errors(void **st)
     ERR("SELECT CASE 1 END", "line 1, column 15: unexpected 'END', expected WHEN");
     ERR("SELECT a IS 1", "line 1, column 13: unexpected '1', expected NULL");
     ERR("SELECT foo(1)", "line 1, column 8: unknown function 'foo'");
-    ERR("SELECT INTERVAL 'fortnight'", "line 1, column 17: bad interval 'fortnight', expected a count and a unit such as '15 minutes'");
-    ERR("SELECT TIMESTAMP '2026-13-01'", "line 1, column 18: bad timestamp '2026-13-01': month 13 out of range 01..12 at byte 5");
+    ERR("SELECT INTERVAL 'fortnight'",
+        "line 1, column 17: bad interval 'fortnight', expected a count and a unit such as '15 minutes'");
+    ERR("SELECT TIMESTAMP '2026-13-01'",
+        "line 1, column 18: bad timestamp '2026-13-01': month 13 out of range 01..12 at byte 5");
     ERR("EXPLAIN DROP TABLE t", "line 1, column 9: unexpected 'DROP', expected SELECT");
 }
 
@@ -120,12 +124,15 @@ static void test_not_supported(void **st)
     (void)st;
     ERR("COPY t TO 'x.csv'", "line 1, column 8: not supported yet: COPY … TO");
     ERR("COPY (SELECT 1) TO 'x.csv'", "line 1, column 6: not supported yet: COPY (SELECT …) TO");
-    ERR("COPY t FROM 'x.csv' (HEADER, QUOTE '\"')", "line 1, column 30: unexpected 'QUOTE', expected HEADER, DELIMITER, TIMEZONE or COLUMNS");
-    ERR("COPY t FROM 'x.csv' (DELIMITER ';;')", "line 1, column 32: DELIMITER must be one character (not a quote or line break)");
+    ERR("COPY t FROM 'x.csv' (HEADER, QUOTE '\"')",
+        "line 1, column 30: unexpected 'QUOTE', expected HEADER, DELIMITER, TIMEZONE or COLUMNS");
+    ERR("COPY t FROM 'x.csv' (DELIMITER ';;')",
+        "line 1, column 32: DELIMITER must be one character (not a quote or line break)");
     ERR("SELECT a FROM t JOIN u ON t.a = u.a", "line 1, column 17: not supported yet: joins");
     ERR("SELECT a FROM (SELECT 1)", "line 1, column 15: not supported yet: subqueries in FROM");
     ERR("WITH x AS (SELECT 1) SELECT * FROM x", "line 1, column 1: not supported yet: WITH (common table expressions)");
-    ERR("DELETE FROM t", "line 1, column 1: not supported yet: UPDATE and DELETE (tables are append-only; use DROP TABLE)");
+    ERR("DELETE FROM t",
+        "line 1, column 1: not supported yet: UPDATE and DELETE (tables are append-only; use DROP TABLE)");
     ERR("SELECT 1 UNION SELECT 2", "line 1, column 10: not supported yet: UNION, INTERSECT and EXCEPT");
     ERR("SELECT t.a FROM t", "line 1, column 9: not supported yet: qualified names (table.column)");
     ERR("SELECT sum(DISTINCT a) FROM t", "line 1, column 8: not supported yet: DISTINCT in sum()");

@@ -13,15 +13,16 @@ static int setup(void **st)
 {
     (void)st;
     qt_open(&T, "qselect");
-    free(qt_run(T.s,
-                "CREATE TABLE m (ts TIMESTAMP, city TAG, zone TAG, meter TAG, kwh DOUBLE, n BIGINT, ok BOOLEAN, status STRING);"
-                "INSERT INTO m VALUES"
-                " ('2026-11-01T00:00:00Z', 'nyc', 'z1', 'm1', 1.0, 1, TRUE, 'ok'),"
-                " ('2026-11-01T00:15:00Z', 'nyc', 'z1', 'm1', 2.0, 2, TRUE, 'ok'),"
-                " ('2026-11-01T00:30:00Z', 'nyc', 'z2', 'm2', NULL, 3, FALSE, 'fault'),"
-                " ('2026-11-01T01:00:00Z', 'nyc', 'z2', 'm2', 4.0, 4, TRUE, 'ok'),"
-                " ('2026-11-02T00:00:00Z', 'ldn', 'z1', 'm3', 5.0, 5, FALSE, 'low battery'),"
-                " ('2026-11-02T12:00:00Z', 'ldn', 'z1', 'm3', 6.0, NULL, TRUE, NULL)"));
+    free(qt_run(
+        T.s,
+        "CREATE TABLE m (ts TIMESTAMP, city TAG, zone TAG, meter TAG, kwh DOUBLE, n BIGINT, ok BOOLEAN, status STRING);"
+        "INSERT INTO m VALUES"
+        " ('2026-11-01T00:00:00Z', 'nyc', 'z1', 'm1', 1.0, 1, TRUE, 'ok'),"
+        " ('2026-11-01T00:15:00Z', 'nyc', 'z1', 'm1', 2.0, 2, TRUE, 'ok'),"
+        " ('2026-11-01T00:30:00Z', 'nyc', 'z2', 'm2', NULL, 3, FALSE, 'fault'),"
+        " ('2026-11-01T01:00:00Z', 'nyc', 'z2', 'm2', 4.0, 4, TRUE, 'ok'),"
+        " ('2026-11-02T00:00:00Z', 'ldn', 'z1', 'm3', 5.0, 5, FALSE, 'low battery'),"
+        " ('2026-11-02T12:00:00Z', 'ldn', 'z1', 'm3', 6.0, NULL, TRUE, NULL)"));
     return 0;
 }
 
@@ -45,9 +46,9 @@ static void test_filters(void **st)
           "n|status\n5|low battery\n");
     QT_EQ(T.s, "SELECT n FROM m WHERE kwh IS NULL", "n\n3\n");
     QT_EQ(T.s, "SELECT count(*) FROM m WHERE status IS NOT NULL AND NOT ok", "count(*)\n2\n");
-    QT_EQ(T.s, "SELECT n FROM m WHERE ts >= '2026-11-01T00:15:00Z' AND ts < '2026-11-02' ORDER BY ts",
-          "n\n2\n3\n4\n");
-    QT_EQ(T.s, "SELECT n FROM m WHERE ts BETWEEN '2026-11-01T01:00:00Z' AND TIMESTAMP '2026-11-02T00:00:00Z' ORDER BY ts",
+    QT_EQ(T.s, "SELECT n FROM m WHERE ts >= '2026-11-01T00:15:00Z' AND ts < '2026-11-02' ORDER BY ts", "n\n2\n3\n4\n");
+    QT_EQ(T.s,
+          "SELECT n FROM m WHERE ts BETWEEN '2026-11-01T01:00:00Z' AND TIMESTAMP '2026-11-02T00:00:00Z' ORDER BY ts",
           "n\n4\n5\n");
     QT_EQ(T.s, "SELECT count(*) AS c FROM m WHERE ts > now() - INTERVAL '1 day'", "c\n0\n");
     QT_EQ(T.s, "SELECT count(*) AS c FROM m WHERE ts = '2026-11-01T00:30:00Z'", "c\n1\n");
@@ -79,7 +80,8 @@ static void test_casts(void **st)
 {
     (void)st;
     QT_EQ(T.s,
-          "SELECT CAST(kwh AS BIGINT) AS k, n::DOUBLE / 4 AS q, CAST(ts AS STRING) AS t, ok::BIGINT AS b, CAST(n AS TEXT) || '!' AS s,"
+          "SELECT CAST(kwh AS BIGINT) AS k, n::DOUBLE / 4 AS q, CAST(ts AS STRING) AS t, ok::BIGINT AS b, CAST(n AS "
+          "TEXT) || '!' AS s,"
           " '42'::BIGINT + 1 AS p, CAST('2026-11-01' AS TIMESTAMP) AS d, 0.1::STRING AS f, (-n)::STRING AS neg"
           " FROM m WHERE n = 2",
           "k|q|t|b|s|p|d|f|neg\n2|0.5|2026-11-01T00:15:00Z|1|2!|43|2026-11-01T00:00:00Z|0.1|-2\n");
@@ -89,12 +91,14 @@ static void test_casts(void **st)
     /* a streamed SELECT meets the bad value in ots_query_next */
     ots_query *q;
     const ots_batch *b;
-    assert_int_equal(ots_query_prepare(T.s, "SELECT status::BIGINT FROM m WHERE city = 'nyc'", (size_t)-1, &q, NULL), OTS_OK);
+    assert_int_equal(ots_query_prepare(T.s, "SELECT status::BIGINT FROM m WHERE city = 'nyc'", (size_t)-1, &q, NULL),
+                     OTS_OK);
     assert_int_equal(ots_query_next(q, &b), OTS_EINVAL);
     assert_string_equal(ots_errmsg(T.s), "line 1, column 14: cannot cast 'ok' to BIGINT");
     ots_query_close(q);
     ERR("SELECT -n::STRING FROM m", "line 1, column 8: cannot negate STRING");
-    ERR("SELECT CAST(n AS WIDGET) FROM m", "line 1, column 18: unexpected 'WIDGET', expected a type (TIMESTAMP, DOUBLE, BIGINT, BOOLEAN, STRING)");
+    ERR("SELECT CAST(n AS WIDGET) FROM m",
+        "line 1, column 18: unexpected 'WIDGET', expected a type (TIMESTAMP, DOUBLE, BIGINT, BOOLEAN, STRING)");
 }
 
 static void test_aggregates(void **st)
@@ -125,15 +129,20 @@ static void test_group_by(void **st)
           "status|c\nNULL|1\nfault|1\nlow battery|1\nok|3\n");
     QT_EQ(T.s, "SELECT status, count(*) c FROM m GROUP BY 1 ORDER BY status DESC NULLS LAST",
           "status|c\nok|3\nlow battery|1\nfault|1\nNULL|1\n");
-    QT_EQ(T.s, "SELECT meter, max(kwh) - min(kwh) AS spread FROM m GROUP BY meter HAVING count(kwh) > 1 ORDER BY spread DESC, meter",
+    QT_EQ(T.s,
+          "SELECT meter, max(kwh) - min(kwh) AS spread FROM m GROUP BY meter HAVING count(kwh) > 1 ORDER BY spread "
+          "DESC, meter",
           "meter|spread\nm1|1\nm3|1\n");
     QT_EQ(T.s, "SELECT city FROM m GROUP BY city HAVING sum(n) > 5", "city\nnyc\n");
-    QT_EQ(T.s, "SELECT city, sum(n) AS total FROM m GROUP BY city HAVING total < 6 ORDER BY total * 2", "city|total\nldn|5\n");
+    QT_EQ(T.s, "SELECT city, sum(n) AS total FROM m GROUP BY city HAVING total < 6 ORDER BY total * 2",
+          "city|total\nldn|5\n");
     QT_EQ(T.s, "SELECT ok, count(*) FROM m GROUP BY ok ORDER BY ok", "ok|count(*)\nfalse|2\ntrue|4\n");
     QT_EQ(T.s, "SELECT n % 2 AS parity, count(*) FROM m WHERE n IS NOT NULL GROUP BY n % 2 ORDER BY parity",
           "parity|count(*)\n0|2\n1|3\n");
-    ERR("SELECT zone, kwh FROM m GROUP BY zone", "line 1, column 14: column 'kwh' must appear in GROUP BY or be used in an aggregate");
-    ERR("SELECT count(*) FROM m WHERE sum(n) > 1", "line 1, column 30: aggregates are not allowed in WHERE (use HAVING)");
+    ERR("SELECT zone, kwh FROM m GROUP BY zone",
+        "line 1, column 14: column 'kwh' must appear in GROUP BY or be used in an aggregate");
+    ERR("SELECT count(*) FROM m WHERE sum(n) > 1",
+        "line 1, column 30: aggregates are not allowed in WHERE (use HAVING)");
     ERR("SELECT zone FROM m GROUP BY 3", "line 1, column 29: GROUP BY position 3 is not in the select list (1..1)");
 }
 
@@ -143,7 +152,8 @@ static void test_distinct(void **st)
     QT_EQ(T.s, "SELECT DISTINCT city, zone FROM m ORDER BY city, zone", "city|zone\nldn|z1\nnyc|z1\nnyc|z2\n");
     QT_EQ(T.s, "SELECT DISTINCT status FROM m ORDER BY 1 NULLS FIRST", "status\nNULL\nfault\nlow battery\nok\n");
     QT_EQ(T.s, "SELECT DISTINCT ok FROM m WHERE city = 'ldn' ORDER BY ok DESC", "ok\ntrue\nfalse\n");
-    ERR("SELECT DISTINCT zone FROM m ORDER BY n", "line 1, column 38: for SELECT DISTINCT, ORDER BY expressions must appear in the select list");
+    ERR("SELECT DISTINCT zone FROM m ORDER BY n",
+        "line 1, column 38: for SELECT DISTINCT, ORDER BY expressions must appear in the select list");
     ERR("SELECT DISTINCT zone, count(*) FROM m GROUP BY zone",
         "line 1, column 17: not supported yet: SELECT DISTINCT with GROUP BY, HAVING or aggregates");
 }
@@ -163,20 +173,21 @@ static void test_order_limit(void **st)
 static void test_time_bucket(void **st)
 {
     (void)st;
-    QT_EQ(T.s,
-          "SELECT time_bucket('30 minutes', ts) AS b, count(*) FROM m WHERE city = 'nyc' GROUP BY b ORDER BY b",
+    QT_EQ(T.s, "SELECT time_bucket('30 minutes', ts) AS b, count(*) FROM m WHERE city = 'nyc' GROUP BY b ORDER BY b",
           "b|count(*)\n2026-11-01T00:00:00Z|2\n2026-11-01T00:30:00Z|1\n2026-11-01T01:00:00Z|1\n");
     QT_EQ(T.s, "SELECT time_bucket('1 day', ts) AS d, sum(n) FROM m GROUP BY 1 ORDER BY 1",
           "d|sum(n)\n2026-11-01T00:00:00Z|10\n2026-11-02T00:00:00Z|5\n");
     QT_EQ(T.s, "SELECT time_bucket('15m', ts) AS q, time_bucket(INTERVAL '2 hours', ts) AS h2 FROM m WHERE n = 4",
           "q|h2\n2026-11-01T01:00:00Z|2026-11-01T00:00:00Z\n");
-    QT_EQ(T.s, "SELECT time_bucket('1 month', ts) AS mo, count(*) FROM m GROUP BY mo", "mo|count(*)\n2026-11-01T00:00:00Z|6\n");
+    QT_EQ(T.s, "SELECT time_bucket('1 month', ts) AS mo, count(*) FROM m GROUP BY mo",
+          "mo|count(*)\n2026-11-01T00:00:00Z|6\n");
     QT_EQ(T.s, "SELECT time_bucket('1 week', ts) AS w, count(*) FROM m GROUP BY w ORDER BY w",
           "w|count(*)\n2026-10-26T00:00:00Z|4\n2026-11-02T00:00:00Z|2\n");
     ERR("SELECT time_bucket('soon', ts) FROM m",
         "line 1, column 20: bad time_bucket width 'soon', expected e.g. '15 minutes', '1 day', '1 month'");
     ERR("SELECT time_bucket('1 day', ts, 'Mars/Base') FROM m", "line 1, column 33: unknown time zone 'Mars/Base'");
-    ERR("SELECT time_bucket('1 day', kwh) FROM m", "line 1, column 29: time_bucket needs a TIMESTAMP, not DOUBLE (column 'kwh')");
+    ERR("SELECT time_bucket('1 day', kwh) FROM m",
+        "line 1, column 29: time_bucket needs a TIMESTAMP, not DOUBLE (column 'kwh')");
 }
 
 /* 2026-11-01 is the day New York leaves DST: 25 local hours, 04:00Z to 05:00Z next day. */
@@ -199,18 +210,20 @@ static void test_time_bucket_dst(void **st)
     v[2] = (ots_vec){zone, NULL};
     v[3] = (ots_vec){one, NULL};
     assert_int_equal(ots_append(T.s, "d", v, 72), OTS_OK);
-    QT_EQ(T.s,
-          "SELECT time_bucket('1 day', ts, 'America/New_York') AS day, sum(v) AS hours FROM d GROUP BY day ORDER BY day",
-          "day|hours\n"
-          "2026-10-31T04:00:00Z|4\n"
-          "2026-11-01T04:00:00Z|25\n"
-          "2026-11-02T05:00:00Z|24\n"
-          "2026-11-03T05:00:00Z|19\n");
+    QT_EQ(
+        T.s,
+        "SELECT time_bucket('1 day', ts, 'America/New_York') AS day, sum(v) AS hours FROM d GROUP BY day ORDER BY day",
+        "day|hours\n"
+        "2026-10-31T04:00:00Z|4\n"
+        "2026-11-01T04:00:00Z|25\n"
+        "2026-11-02T05:00:00Z|24\n"
+        "2026-11-03T05:00:00Z|19\n");
     /* hourly buckets in local time: the repeated 01:00 hour stays two buckets */
-    QT_EQ(T.s,
-          "SELECT time_bucket('1 hour', ts, 'America/New_York') AS h, count(*) FROM d"
-          " WHERE ts >= '2026-11-01T04:00:00Z' AND ts < '2026-11-01T08:00:00Z' GROUP BY h ORDER BY h",
-          "h|count(*)\n2026-11-01T04:00:00Z|1\n2026-11-01T05:00:00Z|1\n2026-11-01T06:00:00Z|1\n2026-11-01T07:00:00Z|1\n");
+    QT_EQ(
+        T.s,
+        "SELECT time_bucket('1 hour', ts, 'America/New_York') AS h, count(*) FROM d"
+        " WHERE ts >= '2026-11-01T04:00:00Z' AND ts < '2026-11-01T08:00:00Z' GROUP BY h ORDER BY h",
+        "h|count(*)\n2026-11-01T04:00:00Z|1\n2026-11-01T05:00:00Z|1\n2026-11-01T06:00:00Z|1\n2026-11-01T07:00:00Z|1\n");
     QT_EQ(T.s, "SELECT time_bucket('1 month', ts, 'America/New_York') AS mo, count(*) FROM d GROUP BY mo ORDER BY mo",
           "mo|count(*)\n2026-10-01T04:00:00Z|4\n2026-11-01T04:00:00Z|68\n");
 }
@@ -218,10 +231,12 @@ static void test_time_bucket_dst(void **st)
 static void test_type_errors(void **st)
 {
     (void)st;
-    ERR("SELECT kwh + status FROM m", "line 1, column 8: operator '+' cannot take DOUBLE (column 'kwh') and STRING (column 'status')");
+    ERR("SELECT kwh + status FROM m",
+        "line 1, column 8: operator '+' cannot take DOUBLE (column 'kwh') and STRING (column 'status')");
     ERR("SELECT n FROM m WHERE zone = 3", "line 1, column 23: cannot compare STRING (column 'zone') with BIGINT in =");
     ERR("SELECT n FROM m WHERE kwh", "line 1, column 23: WHERE must be BOOLEAN, not DOUBLE (column 'kwh')");
-    ERR("SELECT n FROM m WHERE ts > 'tomorrow'", "line 1, column 28: bad timestamp 'tomorrow': expected 4-digit year at byte 0");
+    ERR("SELECT n FROM m WHERE ts > 'tomorrow'",
+        "line 1, column 28: bad timestamp 'tomorrow': expected 4-digit year at byte 0");
     ERR("SELECT sum(status) FROM m", "line 1, column 8: sum() needs a number, not STRING (column 'status')");
     ERR("SELECT nope FROM m", "line 1, column 8: no column 'nope' in table 'm'");
     ERR("SELECT n FROM nope", "line 1, column 15: no table 'nope'");
@@ -251,9 +266,11 @@ static void test_explain(void **st)
     /* a now()-relative range: compare around the instant */
     char *got = qt_run(T.s, "EXPLAIN SELECT n FROM m WHERE zone IN ('z1', 'z9') AND ts > now() - INTERVAL '100000 days'"
                             " ORDER BY kwh DESC LIMIT 2");
-    assert_non_null(strstr(got, "plan\nScan m\n  columns: n, zone, ts, kwh\n  tag filter: zone IN ('z1', 'z9')\n  time range: [17"));
-    assert_non_null(strstr(got, "Z, +inf)\n  partitions: 3 total, 1 pruned\n  segments: 0 total, 0 pruned\n  rows: 4 read, 4 returned\n"
-                                "Sort: kwh DESC (keeps the first 2 rows while scanning)\nLimit: 2 offset 0\n"));
+    assert_non_null(strstr(
+        got, "plan\nScan m\n  columns: n, zone, ts, kwh\n  tag filter: zone IN ('z1', 'z9')\n  time range: [17"));
+    assert_non_null(strstr(
+        got, "Z, +inf)\n  partitions: 3 total, 1 pruned\n  segments: 0 total, 0 pruned\n  rows: 4 read, 4 returned\n"
+             "Sort: kwh DESC (keeps the first 2 rows while scanning)\nLimit: 2 offset 0\n"));
     free(got);
 }
 

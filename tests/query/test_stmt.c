@@ -27,10 +27,12 @@ static int teardown(void **st)
 static void test_create_describe_drop(void **st)
 {
     (void)st;
-    free(qt_run(T.s, "CREATE TABLE m (ts TIMESTAMP, city TAG, zone TAG, kwh DOUBLE, n BIGINT, ok BOOLEAN, note STRING)\n"
-                     "  WITH (rollup = '1h,1d', hot = '30 days', retain = 2)"));
+    free(qt_run(T.s,
+                "CREATE TABLE m (ts TIMESTAMP, city TAG, zone TAG, kwh DOUBLE, n BIGINT, ok BOOLEAN, note STRING)\n"
+                "  WITH (rollup = '1h,1d', hot = '30 days', retain = 2)"));
     assert_string_equal(qt_status(), "CREATE TABLE");
-    QT_EQ(T.s, "DESCRIBE m", "column|type\nts|TIMESTAMP\ncity|TAG\nzone|TAG\nkwh|DOUBLE\nn|BIGINT\nok|BOOLEAN\nnote|STRING\n");
+    QT_EQ(T.s, "DESCRIBE m",
+          "column|type\nts|TIMESTAMP\ncity|TAG\nzone|TAG\nkwh|DOUBLE\nn|BIGINT\nok|BOOLEAN\nnote|STRING\n");
     QT_EQ(T.s, "SHOW TABLES", "name|columns|options\nm|7|rollup = '1h,1d', hot = '30 days', retain = '2'\n");
     ERR("CREATE TABLE m (ts TIMESTAMP, city TAG, zone TAG)", OTS_EEXIST, "table 'm' already exists");
     free(qt_run(T.s, "DROP TABLE m; DROP TABLE IF EXISTS m"));
@@ -56,8 +58,10 @@ static void test_insert(void **st)
         "line 1, column 50: value for column 'kwh' is STRING, expected DOUBLE");
     ERR("INSERT INTO r (ts, city, zone, nope) VALUES (1, 'a', 'b', 2)", OTS_EINVAL,
         "line 1, column 32: no column 'nope' in table 'r'");
-    ERR("INSERT INTO r (ts, city) VALUES ('2026-11-01', 'a')", OTS_EINVAL, "row 1, column 'zone': NULL in a TAG column");
-    ERR("INSERT INTO r (ts, city, zone) VALUES ('2026-11-01', 'a')", OTS_EINVAL, "line 1, column 40: row 1 has 2 values, expected 3");
+    ERR("INSERT INTO r (ts, city) VALUES ('2026-11-01', 'a')", OTS_EINVAL,
+        "row 1, column 'zone': NULL in a TAG column");
+    ERR("INSERT INTO r (ts, city, zone) VALUES ('2026-11-01', 'a')", OTS_EINVAL,
+        "line 1, column 40: row 1 has 2 values, expected 3");
     ERR("INSERT INTO r (ts, city, zone) VALUES ('yesterday', 'a', 'b')", OTS_EINVAL,
         "line 1, column 40: bad timestamp 'yesterday' for column 'ts': expected 4-digit year at byte 0");
     ERR("INSERT INTO nope VALUES (1)", OTS_ENOTFOUND, "no table 'nope'");
@@ -68,14 +72,16 @@ static void test_insert(void **st)
 static void test_show_partitions_storage_checkpoint(void **st)
 {
     (void)st;
-    free(qt_run(T.s, "CREATE TABLE p (ts TIMESTAMP, city TAG, zone TAG, v BIGINT);"
-                     "INSERT INTO p VALUES ('2026-11-01T01:00:00Z', 'a', 'z', 1), ('2026-11-01T02:00:00Z', 'a', 'z', 2),"
-                     " ('2026-11-02T01:00:00Z', 'b', 'z', 3);"
-                     "CHECKPOINT"));
+    free(qt_run(T.s,
+                "CREATE TABLE p (ts TIMESTAMP, city TAG, zone TAG, v BIGINT);"
+                "INSERT INTO p VALUES ('2026-11-01T01:00:00Z', 'a', 'z', 1), ('2026-11-01T02:00:00Z', 'a', 'z', 2),"
+                " ('2026-11-02T01:00:00Z', 'b', 'z', 3);"
+                "CHECKPOINT"));
     assert_string_equal(qt_status(), "CHECKPOINT");
     /* bytes depend on the encoders: compare around them */
     char *got = qt_run(T.s, "SHOW PARTITIONS p");
-    assert_non_null(strstr(got, "city|zone|day|segments|rows|buffered_rows|bytes|ts_min|ts_max\na|z|2026-11-01|1|2|0|"));
+    assert_non_null(
+        strstr(got, "city|zone|day|segments|rows|buffered_rows|bytes|ts_min|ts_max\na|z|2026-11-01|1|2|0|"));
     assert_non_null(strstr(got, "|2026-11-01T01:00:00Z|2026-11-01T02:00:00Z\nb|z|2026-11-02|1|1|0|"));
     assert_non_null(strstr(got, "|2026-11-02T01:00:00Z|2026-11-02T01:00:00Z\n"));
     free(got);
@@ -94,8 +100,9 @@ static void test_show_cities_zones_load(void **st)
     const char *csv = "id,name,tz,lat,lon\nbos,Boston,America/New_York,42.4,-71\npar,Paris,Europe/Paris,48.9,2.35\n";
     assert_int_equal(tu_write_file(path, csv, strlen(csv)), 0);
     snprintf(gj, sizeof gj, "%s/z.geojson", T.dir);
-    const char *geo = "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"zid\":\"z1\","
-                      "\"nm\":\"Zone One\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[0,0]}}]}";
+    const char *geo =
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"zid\":\"z1\","
+        "\"nm\":\"Zone One\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[0,0]}}]}";
     assert_int_equal(tu_write_file(gj, geo, strlen(geo)), 0);
     char sql[2000];
     snprintf(sql, sizeof sql, "LOAD CITIES FROM '%s'", path);
@@ -104,10 +111,13 @@ static void test_show_cities_zones_load(void **st)
     snprintf(sql, sizeof sql, "LOAD ZONES FROM '%s' (CITY 'bos', ID 'zid', NAME 'nm')", gj);
     free(qt_run(T.s, sql));
     assert_string_equal(qt_status(), "LOAD ZONES 1");
-    QT_EQ(T.s, "SHOW CITIES", "id|name|tz|lat|lon\na|NULL|UTC|NULL|NULL\nb|NULL|UTC|NULL|NULL\n"
-          "bos|Boston|America/New_York|42.4|-71\nldn|NULL|UTC|NULL|NULL\nnyc|NULL|UTC|NULL|NULL\npar|Paris|Europe/Paris|48.9|2.35\n");
+    QT_EQ(T.s, "SHOW CITIES",
+          "id|name|tz|lat|lon\na|NULL|UTC|NULL|NULL\nb|NULL|UTC|NULL|NULL\n"
+          "bos|Boston|America/New_York|42.4|-71\nldn|NULL|UTC|NULL|NULL\nnyc|NULL|UTC|NULL|NULL\npar|Paris|Europe/"
+          "Paris|48.9|2.35\n");
     QT_EQ(T.s, "SHOW ZONES", "city|id|name|has_geometry\nbos|z1|Zone One|true\n");
-    ERR("LOAD CITIES FROM '/nonexistent/c.csv'", OTS_ENOTFOUND, "/nonexistent/c.csv: cannot open: No such file or directory");
+    ERR("LOAD CITIES FROM '/nonexistent/c.csv'", OTS_ENOTFOUND,
+        "/nonexistent/c.csv: cannot open: No such file or directory");
 }
 
 static void write_tmp(const char *name, const char *text, char *path, size_t cap)
@@ -120,18 +130,19 @@ static void test_copy(void **st)
 {
     (void)st;
     char path[600], sql[1200];
-    free(qt_run(T.s, "CREATE TABLE c (ts TIMESTAMP, city TAG, zone TAG, kwh DOUBLE, n BIGINT, ok BOOLEAN, note STRING)"));
+    free(qt_run(T.s,
+                "CREATE TABLE c (ts TIMESTAMP, city TAG, zone TAG, kwh DOUBLE, n BIGINT, ok BOOLEAN, note STRING)"));
     /* header in another order, a missing column (note), ISO and epoch timestamps, local times */
     write_tmp("a.csv",
               "zone,city,ts,kwh,n,ok\n"
               "z1,nyc,2026-11-01T06:00:00Z,1.5,1,true\n"
-              "z1,nyc,2026-11-01 01:30,2.5,2,f\n"         /* EDT: 05:30Z */
-              "z2,nyc,1793509200,,3,1\n"                  /* epoch s: 2026-11-01T05:00:00Z */
-              "z2,nyc,1793509200000,4,x,1\n"              /* bad BIGINT */
-              "z2,,2026-11-01,4,4,1\n"                     /* empty tag */
-              "z2,nyc,yesterday,4,4,1\n"                  /* bad timestamp */
-              "z2,nyc,2026-11-01T07:00:00Z,4\n"           /* short line */
-              "z2,nyc,1793512800123,4,5,no\n",            /* epoch ms: 06:00:00.123Z */
+              "z1,nyc,2026-11-01 01:30,2.5,2,f\n" /* EDT: 05:30Z */
+              "z2,nyc,1793509200,,3,1\n"          /* epoch s: 2026-11-01T05:00:00Z */
+              "z2,nyc,1793509200000,4,x,1\n"      /* bad BIGINT */
+              "z2,,2026-11-01,4,4,1\n"            /* empty tag */
+              "z2,nyc,yesterday,4,4,1\n"          /* bad timestamp */
+              "z2,nyc,2026-11-01T07:00:00Z,4\n"   /* short line */
+              "z2,nyc,1793512800123,4,5,no\n",    /* epoch ms: 06:00:00.123Z */
               path, sizeof path);
     snprintf(sql, sizeof sql, "COPY c FROM '%s' (HEADER, TIMEZONE 'America/New_York')", path);
     free(qt_run(T.s, sql));

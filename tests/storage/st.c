@@ -7,7 +7,7 @@
 #include <string.h>
 
 const ots_column_def st_meter_cols[9] = {
-    {"ts", OTS_TIMESTAMP}, {"city", OTS_TAG},      {"zone", OTS_TAG},  {"meter_id", OTS_TAG}, {"kwh", OTS_DOUBLE},
+    {"ts", OTS_TIMESTAMP},   {"city", OTS_TAG},      {"zone", OTS_TAG},   {"meter_id", OTS_TAG}, {"kwh", OTS_DOUBLE},
     {"voltage", OTS_DOUBLE}, {"status", OTS_STRING}, {"seq", OTS_BIGINT}, {"ok", OTS_BOOLEAN},
 };
 

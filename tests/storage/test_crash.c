@@ -122,7 +122,7 @@ static void kill_nine_twenty_four_times(void **state)
                 fail_msg("round %d: acknowledged batch %lld has %lld rows (acked up to %lld, present up to %lld)",
                          round, (long long)q, (long long)rows_of[q], (long long)acked_max, (long long)maxp);
             }
-        assert_true(maxp <= acked_max + 1);     /* nothing beyond the one in flight */
+        assert_true(maxp <= acked_max + 1); /* nothing beyond the one in flight */
         next_batch = maxp + 1;
         if (maxp > acked_max)
             acked_max = maxp;

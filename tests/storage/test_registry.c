@@ -36,9 +36,8 @@ static void cities_from_csv_and_zones_from_geojson(void **state)
     assert_int_equal(ots_city_get(s, "raleigh", &c), OTS_OK);
     assert_true(isnan(c.lat));
     size_t z = 0;
-    assert_int_equal(ots_registry_load_zones_geojson(s, tu_data_path("london-boroughs.geojson"), "london", "id",
-                                                     NULL, &z),
-                     OTS_OK);
+    assert_int_equal(
+        ots_registry_load_zones_geojson(s, tu_data_path("london-boroughs.geojson"), "london", "id", NULL, &z), OTS_OK);
     assert_int_equal(z, 33);
     ots_zone zn;
     assert_int_equal(ots_zone_get(s, "london", "Camden", &zn), OTS_OK);
