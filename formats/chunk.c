@@ -6,15 +6,21 @@
  * in enc_int.c.
  *
  * Encoders build the best body without zstd in place in dst, optionally a
- * second body with zstd-friendly (byte-aligned) bit widths, compress every
- * candidate and keep the smallest stored form.  Decoders validate the header
- * and lengths, decompress into an owned buffer if needed, decode the dense
- * (non-NULL) values and spread them to their rows.
+ * second body with zstd-friendly (byte-aligned) bit widths, compress the
+ * candidates that may pay and keep a frame only under the zstd policy
+ * (enc_int.h: it must save a worthwhile fraction).  Decoders validate the
+ * header and lengths, decompress into a per-thread buffer if needed, decode
+ * the dense (non-NULL) values and spread them to their rows.
+ *
+ * Working memory (zstd contexts, buffers as large as a chunk) is kept per
+ * thread and reused (ots_enc_scratch), so a call does not page-fault in
+ * fresh allocations; it is freed when the thread exits.
  */
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem, ZSTD_decompressBound */
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "formats/enc_int.h"
@@ -35,6 +41,107 @@ static void zfree(void *opaque, void *p)
 static const ZSTD_customMem zmem = {zalloc, zfree, NULL};
 
 #define ZSTD_MIN_BODY 16 /* smaller bodies never shrink under a zstd frame */
+/* Bodies larger than this are first tried on a prefix (1/ZSTD_PROBE_DIV of
+ * the body, at least ZSTD_PROBE_MIN bytes) unless the encoder estimated the
+ * outcome: level-1 zstd costs about as much per byte as encoding itself. */
+#define ZSTD_PROBE_OVER 16384
+#define ZSTD_PROBE_MIN 4096
+#define ZSTD_PROBE_DIV 8
+#define ZSTD_PROBE_SLACK 48 /* frame and Huffman table overhead of a prefix */
+
+/* ---- per-thread workspace ------------------------------------------------------------------- */
+typedef struct ws {
+    void *p[OTS_WS_NSLOT];
+    size_t cap[OTS_WS_NSLOT];
+    ZSTD_CCtx *cc;
+    ZSTD_DCtx *dc;
+} ws;
+
+static _Thread_local ws *tl_ws;
+static pthread_key_t ws_key;
+static pthread_once_t ws_once = PTHREAD_ONCE_INIT;
+static int ws_key_ok;
+
+static void ws_destroy(void *arg)
+{
+    ws *w = arg;
+    if (!w)
+        return;
+    for (unsigned i = 0; i < OTS_WS_NSLOT; i++)
+        ots_free(w->p[i]);
+    ZSTD_freeCCtx(w->cc);
+    ZSTD_freeDCtx(w->dc);
+    ots_free(w);
+    if (tl_ws == w)
+        tl_ws = NULL;
+}
+
+static void ws_key_init(void) { ws_key_ok = pthread_key_create(&ws_key, ws_destroy) == 0; }
+
+static ws *ws_get(void)
+{
+    ws *w = tl_ws;
+    if (w)
+        return w;
+    pthread_once(&ws_once, ws_key_init);
+    if (!(w = ots_calloc(1, sizeof *w)))
+        return NULL;
+    if (ws_key_ok && pthread_setspecific(ws_key, w) != 0) {
+        ots_free(w);
+        return NULL;
+    }
+    tl_ws = w;
+    return w;
+}
+
+void *ots_enc_scratch(unsigned slot, size_t bytes)
+{
+    ws *w = ws_get();
+    if (!w || slot >= OTS_WS_NSLOT)
+        return NULL;
+    if (w->p[slot] && w->cap[slot] >= bytes)
+        return w->p[slot];
+    if (bytes > SIZE_MAX / 2)
+        return NULL;
+    size_t cap = bytes + bytes / 4 + 64; /* headroom: chunks vary a little in size */
+    void *p = ots_malloc(cap);
+    if (!p)
+        return NULL;
+    ots_free(w->p[slot]);
+    w->p[slot] = p;
+    w->cap[slot] = cap;
+    return p;
+}
+
+void ots_enc_ws_trim(void)
+{
+    ws *w = tl_ws;
+    if (!w)
+        return;
+    for (unsigned i = 0; i < OTS_WS_NSLOT; i++) {
+        if (w->cap[i] > OTS_ENC_WS_KEEP) {
+            ots_free(w->p[i]);
+            w->p[i] = NULL;
+            w->cap[i] = 0;
+        }
+    }
+}
+
+static ZSTD_CCtx *ws_cctx(void)
+{
+    ws *w = ws_get();
+    if (w && !w->cc)
+        w->cc = ZSTD_createCCtx_advanced(zmem);
+    return w ? w->cc : NULL;
+}
+
+static ZSTD_DCtx *ws_dctx(void)
+{
+    ws *w = ws_get();
+    if (w && !w->dc)
+        w->dc = ZSTD_createDCtx_advanced(zmem);
+    return w ? w->dc : NULL;
+}
 
 /* ---- bounds -------------------------------------------------------------------------------- */
 static size_t bitmap_bytes(size_t n) { return (n + 7) / 8; }
@@ -189,65 +296,95 @@ int ots_enc_begin(uint8_t kind, const uint8_t *valid, size_t n, uint8_t *dst, si
     return OTS_OK;
 }
 
-int ots_enc_gather(const void *v, size_t size, const uint8_t *valid, size_t n, size_t nv, const void **dense,
-                   void **owned)
+int ots_enc_gather(const void *v, size_t size, const uint8_t *valid, size_t n, size_t nv, const void **dense)
 {
-    *owned = NULL;
     *dense = v;
     if (!valid || nv == n)
         return OTS_OK;
-    uint8_t *d = ots_malloc(nv * size);
+    uint8_t *d = ots_enc_scratch(OTS_WS_DENSE, (nv + 1) * size); /* + 1: the loop below stores before it skips */
     if (!d)
         return OTS_ENOMEM;
     const uint8_t *s = v;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (valid[i])
-            memcpy(d + size * k++, s + size * i, size);
+    if (size == 8) { /* branch-free: every value is stored, only the valid ones advance */
+        for (size_t i = 0; i < n; i++) {
+            memcpy(d + 8 * k, s + 8 * i, 8);
+            k += valid[i] != 0;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (valid[i])
+                memcpy(d + size * k++, s + size * i, size);
+    }
     *dense = d;
-    *owned = d;
     return OTS_OK;
+}
+
+/* Compress src into dst (capacity ZSTD_compressBound(len)) at level; returns
+ * the frame size if it is at most want, 0 if larger (not worth keeping), or
+ * OTS_ENOMEM.  (A tighter capacity would not do: zstd may refuse a block
+ * whose result would fit when the capacity leaves it no headroom.) */
+static ssize_t zcompress(ZSTD_CCtx *cc, uint8_t *dst, size_t want, const uint8_t *src, size_t len, int level)
+{
+    size_t r = ZSTD_compressCCtx(cc, dst, ZSTD_compressBound(len), src, len, level);
+    if (!ZSTD_isError(r))
+        return r <= want ? (ssize_t)r : 0;
+    return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? OTS_ENOMEM : 0;
 }
 
 ssize_t ots_enc_finish(const ots_enc_info *info, const ots_enc_body *cand, size_t ncand, int flags, uint8_t *dst,
                        ots_fmt_chunk_stats *st)
 {
     size_t best = 0, best_len = cand[0].len;
-    uint8_t *zbest = NULL;
-    if (!(flags & OTS_FMT_NO_ZSTD)) {
-        int level = (flags & OTS_FMT_ZSTD_MAX) ? 19 : 1;
-        ZSTD_CCtx *cc = NULL;
+    const uint8_t *zbest = NULL;
+    int zmode = ots_enc_zmode(flags);
+    if (zmode != OTS_ENC_Z_NONE) {
+        int level = zmode == OTS_ENC_Z_MAX ? 19 : 1;
         size_t nv = info->n - info->null_count;
         int numeric = info->kind == OTS_KIND_I64 || info->kind == OTS_KIND_F64;
+        /* a frame must come out at or under `keep` bytes to be kept */
+        size_t keep = zmode == OTS_ENC_Z_MAX ? cand[0].len - (cand[0].len > 0) : ots_enc_zstd_keep(cand[0].len);
+        ZSTD_CCtx *cc = NULL;
+        unsigned zbest_slot = OTS_WS_NSLOT;
         for (size_t i = 0; i < ncand; i++) {
-            if (cand[i].len < ZSTD_MIN_BODY || (numeric && cand[i].len > OTS_ENC_NUM_BODY_MAX(nv)))
+            const ots_enc_body *c = &cand[i];
+            size_t want = zbest ? best_len - 1 : keep; /* largest useful frame */
+            if (c->len < ZSTD_MIN_BODY || want < 8 || (numeric && c->len > OTS_ENC_NUM_BODY_MAX(nv)))
                 continue;
-            if (!cc && !(cc = ZSTD_createCCtx_advanced(zmem)))
-                goto out_nomem;
-            size_t zcap = ZSTD_compressBound(cand[i].len);
-            uint8_t *zb = ots_malloc(zcap);
-            if (!zb) {
-                ZSTD_freeCCtx(cc);
-                goto out_nomem;
+            if (zmode == OTS_ENC_Z_POLICY && c->zest > (double)want * OTS_ENC_ZEST_SLACK)
+                continue; /* the entropy estimate says it cannot get there */
+            if (!cc && !(cc = ws_cctx()))
+                return OTS_ENOMEM;
+            unsigned zslot = zbest_slot == OTS_WS_Z0 ? OTS_WS_Z1 : OTS_WS_Z0; /* keep the best so far */
+            uint8_t *zb = ots_enc_scratch(zslot, ZSTD_compressBound(c->len));
+            if (!zb)
+                return OTS_ENOMEM;
+            if (zmode == OTS_ENC_Z_POLICY && c->zest <= 0 && c->len > ZSTD_PROBE_OVER) {
+                /* try a prefix first: most bodies this large are noisy */
+                size_t pl = c->len / ZSTD_PROBE_DIV > ZSTD_PROBE_MIN ? c->len / ZSTD_PROBE_DIV : ZSTD_PROBE_MIN;
+                size_t pwant = (size_t)((double)pl * (double)want / (double)c->len) + ZSTD_PROBE_SLACK;
+                ssize_t pr = zcompress(cc, zb, pwant, c->p, pl, level);
+                if (pr < 0)
+                    return pr;
+                if (pr == 0)
+                    continue;
             }
-            size_t r = ZSTD_compressCCtx(cc, zb, zcap, cand[i].p, cand[i].len, level);
-            if (!ZSTD_isError(r) && r < best_len) {
-                ots_free(zbest);
+            ssize_t r = zcompress(cc, zb, want, c->p, c->len, level);
+            if (r < 0)
+                return r;
+            if (r > 0 && (size_t)r <= want) {
                 zbest = zb;
+                zbest_slot = zslot;
                 best = i;
-                best_len = r;
-            } else {
-                ots_free(zb);
+                best_len = (size_t)r;
             }
         }
-        ZSTD_freeCCtx(cc);
     }
     uint8_t *body = dst + info->body_off;
     if (zbest)
         memcpy(body, zbest, best_len);
     else if (cand[0].p != body)
         memmove(body, cand[0].p, best_len);
-    ots_free(zbest);
     ots_enc_hdr h = {
         .version = OTS_CHUNK_VERSION,
         .kind = info->kind,
@@ -264,11 +401,8 @@ ssize_t ots_enc_finish(const ots_enc_info *info, const ots_enc_body *cand, size_
     hdr_put(dst, &h);
     if (st)
         stats_from(st, h.kind, h.n, h.null_count, h.min_bits, h.max_bits, h.enc, h.inner, zbest != NULL);
+    ots_enc_ws_trim();
     return (ssize_t)(info->body_off + best_len);
-
-out_nomem:
-    ots_free(zbest);
-    return OTS_ENOMEM;
 }
 
 /* ---- decode prologue ------------------------------------------------------------------------- */
@@ -336,24 +470,18 @@ int ots_enc_open(const uint8_t *src, size_t len, uint8_t kind, size_t cap, ots_e
     if (raw > lim || raw > SIZE_MAX - 8)
         return ots_enc_fail(err, 24, "expected at most %llu body bytes for %zu values, found %llu",
                             (unsigned long long)lim, c->nv, (unsigned long long)raw);
-    uint8_t *buf = ots_malloc((size_t)raw);
-    if (!buf)
+    uint8_t *buf = ots_enc_scratch(OTS_WS_BODY, (size_t)raw + 8);
+    ZSTD_DCtx *dc = ws_dctx();
+    if (!buf || !dc)
         return OTS_ENOMEM;
-    ZSTD_DCtx *dc = ZSTD_createDCtx_advanced(zmem);
-    if (!dc) {
-        ots_free(buf);
-        return OTS_ENOMEM;
-    }
     size_t r = ZSTD_decompressDCtx(dc, buf, (size_t)raw, c->body, c->body_len);
-    ZSTD_freeDCtx(dc);
     if (ZSTD_isError(r) || r != raw) {
-        ots_free(buf);
         if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
             return OTS_ENOMEM;
         return ots_enc_fail(err, c->body_off, "expected a zstd frame that decompresses to %llu bytes",
                             (unsigned long long)raw);
     }
-    c->owned = buf;
+    c->unzstd = 1;
     c->body = buf;
     c->body_len = (size_t)raw;
     return OTS_OK;
@@ -361,7 +489,7 @@ int ots_enc_open(const uint8_t *src, size_t len, uint8_t kind, size_t cap, ots_e
 
 int ots_enc_fix_err(const ots_enc_chunk *c, int rc, ots_fmt_err *err)
 {
-    if (rc != OTS_ECORRUPT || !c->owned || !err)
+    if (rc != OTS_ECORRUPT || !c->unzstd || !err)
         return rc;
     uint64_t rel = err->offset - c->body_off;
     size_t l = strlen(err->msg);
@@ -372,8 +500,23 @@ int ots_enc_fix_err(const ots_enc_chunk *c, int rc, ots_fmt_err *err)
 
 void ots_enc_close(ots_enc_chunk *c)
 {
-    ots_free(c->owned);
-    c->owned = NULL;
+    c->unzstd = 0;
+    ots_enc_ws_trim();
+}
+
+/* out[i] = bit i of the LSB-first bit string b, for i < n: eight bits at a
+ * time (the byte replicated, each lane keeping its own bit, then every
+ * non-zero lane made 1). */
+static void bits_to_bytes(const uint8_t *b, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = (b[i >> 3] * 0x0101010101010101ull) & 0x8040201008040201ull;
+        x = ((x + 0x7f7f7f7f7f7f7f7full) >> 7) & 0x0101010101010101ull;
+        ots_enc_st64(out + i, x);
+    }
+    for (; i < n; i++)
+        out[i] = (b[i >> 3] >> (i & 7)) & 1;
 }
 
 void ots_enc_valid_out(const ots_enc_chunk *c, uint8_t *valid_out)
@@ -385,8 +528,7 @@ void ots_enc_valid_out(const ots_enc_chunk *c, uint8_t *valid_out)
         memset(valid_out, 1, n);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        valid_out[i] = (c->bitmap[i >> 3] >> (i & 7)) & 1;
+    bits_to_bytes(c->bitmap, n, valid_out);
 }
 
 void ots_enc_expand(const ots_enc_chunk *c, void *out, size_t size, uint32_t zero_val)
@@ -426,34 +568,23 @@ ssize_t ots_fmt_chunk_encode_i64(const int64_t *v, const uint8_t *valid, size_t 
         return OTS_EINVAL;
     size_t nv = n - info.null_count;
     const void *dv;
-    void *owned;
-    if ((rc = ots_enc_gather(v, 8, valid, n, nv, &dv, &owned)))
+    if ((rc = ots_enc_gather(v, 8, valid, n, nv, &dv)))
         return rc;
     const int64_t *d = dv;
-    ots_enc_int_plan plan;
-    int aligned = !(flags & OTS_FMT_NO_ZSTD);
-    ssize_t out = OTS_ENOMEM;
-    uint8_t *alt = NULL;
-    if (ots_enc_int_plan_make(d, nv, aligned, &plan))
-        goto out_free;
-    info.min_bits = (uint64_t)plan.min;
-    info.max_bits = (uint64_t)plan.max;
+    int64_t mn, mx;
+    ots_enc_minmax(d, nv, &mn, &mx);
+    info.min_bits = (uint64_t)mn;
+    info.max_bits = (uint64_t)mx;
+    uint8_t *body = dst + info.body_off;
+    ots_enc_int_res r;
+    if (ots_enc_int_encode(d, nv, mn, mx, ots_enc_zmode(flags), 0, body, dst_cap - info.body_off, &r))
+        return OTS_ENOMEM;
     ots_enc_body cand[2];
     size_t ncand = 1;
-    uint8_t *body = dst + info.body_off;
-    cand[0] = (ots_enc_body){plan.enc[0], 0, body, ots_enc_int_write(&plan, d, 0, body)};
-    if (aligned && (plan.enc[1] != plan.enc[0] || plan.size[1] != plan.size[0])) {
-        if (!(alt = ots_malloc(plan.size[1])))
-            goto out_plan;
-        cand[ncand++] = (ots_enc_body){plan.enc[1], 0, alt, ots_enc_int_write(&plan, d, 1, alt)};
-    }
-    out = ots_enc_finish(&info, cand, ncand, flags, dst, st);
-out_plan:
-    ots_free(alt);
-    ots_enc_int_plan_free(&plan);
-out_free:
-    ots_free(owned);
-    return out;
+    cand[0] = (ots_enc_body){r.enc[0], 0, body, r.size[0], 0};
+    if (r.size[1])
+        cand[ncand++] = (ots_enc_body){r.enc[1], 0, r.alt, r.size[1], r.zest};
+    return ots_enc_finish(&info, cand, ncand, flags, dst, st);
 }
 
 ssize_t ots_fmt_chunk_decode_i64(const uint8_t *src, size_t len, int64_t *out, uint8_t *valid_out, size_t cap,
@@ -495,10 +626,10 @@ ssize_t ots_fmt_chunk_encode_bool(const uint8_t *v, const uint8_t *valid, size_t
         body[k >> 3] |= (uint8_t)(b << (k & 7));
         k++;
     }
-    ots_enc_body cand = {OTS_ENC_BITMAP, 0, body, bitmap_bytes(nv)};
+    ots_enc_body cand = {OTS_ENC_BITMAP, 0, body, bitmap_bytes(nv), 0};
     if (nv && (ones == 0 || ones == nv)) {
         body[0] = ones != 0;
-        cand = (ots_enc_body){OTS_ENC_CONST, 0, body, 1};
+        cand = (ots_enc_body){OTS_ENC_CONST, 0, body, 1, 0};
     }
     info.min_bits = nv && ones == nv;
     info.max_bits = ones != 0;
@@ -530,8 +661,7 @@ ssize_t ots_fmt_chunk_decode_bool(const uint8_t *src, size_t len, uint8_t *out, 
             rc = ots_enc_fail(err, c.body_off + (nv >> 3), "expected zero padding bits in the boolean bitmap");
             goto out_close;
         }
-        for (size_t i = 0; i < nv; i++)
-            out[i] = (b[i >> 3] >> (i & 7)) & 1;
+        bits_to_bytes(b, nv, out);
     }
     ots_enc_expand(&c, out, 1, 0);
     ots_enc_valid_out(&c, valid_out);

@@ -16,6 +16,7 @@
  * and stores the meaningful bits; it is the fallback when ALP finds no scale,
  * and RAW is the last resort.  Every encoding is bit-exact.
  */
+#include <assert.h>
 #include <math.h>
 
 #include "formats/enc_int.h"
@@ -81,84 +82,140 @@ typedef struct alp {
     uint32_t *xpos; /* exception positions, ascending */
     uint64_t *xraw; /* exception bits */
     size_t xc;      /* exceptions */
+    int64_t min, max; /* over ints */
     size_t hdr;     /* bytes before the inner integer body */
-    ots_enc_int_plan plan;
 } alp;
 
-static void alp_free(alp *a)
+/* GCC/Clang vector extensions: two doubles at a time (SSE2 on x86-64, NEON on
+ * arm64; lowered to scalar code elsewhere). */
+typedef double v2d __attribute__((vector_size(16)));
+typedef int64_t v2i __attribute__((vector_size(16)));
+typedef uint64_t v2u __attribute__((vector_size(16)));
+
+/* a < b ? a : b and a > b ? a : b lane by lane (so a NaN in a is skipped) */
+#ifdef __SSE2__
+#include <emmintrin.h>
+static inline v2d vmin(v2d a, v2d b) { return (v2d)_mm_min_pd((__m128d)a, (__m128d)b); }
+static inline v2d vmax(v2d a, v2d b) { return (v2d)_mm_max_pd((__m128d)a, (__m128d)b); }
+#else
+static inline v2d vmin(v2d a, v2d b)
 {
-    ots_free(a->ints);
-    ots_free(a->xpos);
-    ots_free(a->xraw);
-    ots_enc_int_plan_free(&a->plan);
+    v2u l = (v2u)(a < b);
+    return (v2d)(((v2u)a & l) | ((v2u)b & ~l));
+}
+static inline v2d vmax(v2d a, v2d b)
+{
+    v2u g = (v2u)(a > b);
+    return (v2d)(((v2u)a & g) | ((v2u)b & ~g));
+}
+#endif
+
+/* alp_try on v[0..8), branch-free: ints[k] = round(v[k] * 10^e) via the
+ * 1.5 * 2^52 rounding constant (exact for |x| < 2^51: the sum lies in
+ * [2^52, 2^53), where doubles are the integers, so its bits minus the
+ * constant's bits are the integer and its value minus the constant is that
+ * integer as a double, the decoder's (double)i).  Returns 0 if every value
+ * round-trips. */
+static inline uint64_t alp_group8(const double *v, double p10, int64_t *ints)
+{
+    const v2d R = {ALP_ROUND, ALP_ROUND}, P = {p10, p10}, L = {ALP_LIMIT, ALP_LIMIT};
+    const v2u absm = {0x7fffffffffffffffull, 0x7fffffffffffffffull};
+    const uint64_t rb0 = ots_enc_dbits(ALP_ROUND);
+    const v2u RB = {rb0, rb0};
+    v2u acc = {0, 0};
+    for (unsigned k = 0; k < 8; k += 2) {
+        v2d vv;
+        memcpy(&vv, v + k, 16);
+        v2d x = vv * P;
+        v2d r = x + R;
+        v2u q = (v2u)r - RB;
+        memcpy(ints + k, &q, 16);
+        v2d back = (r - R) / P;
+        v2i inr = (v2d)((v2u)x & absm) < L;
+        acc |= ((v2u)back ^ (v2u)vv) | ~(v2u)inr;
+    }
+    return acc[0] | acc[1];
 }
 
-/* Returns 1 viable, 0 not, or OTS_ENOMEM. */
-static int alp_analyze(const double *v, size_t nv, int aligned, alp *a)
+/* Returns 1 viable, 0 not, or OTS_ENOMEM.  fmin, fmax: the smallest and
+ * largest non-NaN value. */
+static int alp_analyze(const double *v, size_t nv, double fmin, double fmax, alp *a)
 {
     memset(a, 0, sizeof *a);
     int e = alp_choose_e(v, nv);
     if (e < 0)
         return 0;
     a->e = (unsigned)e;
-    size_t xmax = nv / 4 + 16, xcap = 0; /* more exceptions than xmax: ALP is not worth it */
-    a->ints = ots_malloc(nv * sizeof *a->ints);
-    if (!a->ints)
+    size_t xmax = nv / 4 + 16; /* more exceptions than xmax: ALP is not worth it */
+    a->ints = ots_enc_scratch(OTS_WS_ALP_INTS, nv * sizeof *a->ints);
+    a->xpos = ots_enc_scratch(OTS_WS_ALP_XPOS, xmax * sizeof *a->xpos);
+    a->xraw = ots_enc_scratch(OTS_WS_ALP_XRAW, xmax * sizeof *a->xraw);
+    if (!a->ints || !a->xpos || !a->xraw)
         return OTS_ENOMEM;
+    const double p10 = P10[a->e];
     int64_t last = 0;
-    size_t first_ok = nv;
-    for (size_t i = 0; i < nv; i++) {
-        int64_t q;
-        if (alp_try(v[i], a->e, &q)) {
-            a->ints[i] = last = q;
+    size_t first_ok = nv, i = 0;
+    for (;;) {
+        /* groups of 8 that all round-trip: the common case */
+        for (; i + 8 <= nv; i += 8) {
+            if (alp_group8(v + i, p10, a->ints + i))
+                break;
             if (first_ok == nv)
                 first_ok = i;
-        } else {
-            if (a->xc == xmax)
-                return 0;
-            if (a->xc == xcap) {
-                xcap = xcap ? 2 * xcap : 64;
-                uint32_t *xp = ots_realloc(a->xpos, xcap * sizeof *xp);
-                if (xp)
-                    a->xpos = xp;
-                uint64_t *xr = ots_realloc(a->xraw, xcap * sizeof *xr);
-                if (xr)
-                    a->xraw = xr;
-                if (!xp || !xr)
-                    return OTS_ENOMEM;
+            last = a->ints[i + 7];
+        }
+        if (i >= nv)
+            break;
+        /* a group with an exception, or the tail: one value at a time */
+        size_t end = i + 8 <= nv ? i + 8 : nv;
+        for (; i < end; i++) {
+            int64_t q;
+            if (alp_try(v[i], a->e, &q)) {
+                a->ints[i] = last = q;
+                if (first_ok == nv)
+                    first_ok = i;
+            } else {
+                if (a->xc == xmax)
+                    return 0;
+                a->xpos[a->xc] = (uint32_t)i;
+                a->xraw[a->xc++] = ots_enc_dbits(v[i]);
+                a->ints[i] = last;
             }
-            a->xpos[a->xc] = (uint32_t)i;
-            a->xraw[a->xc++] = ots_enc_dbits(v[i]);
-            a->ints[i] = last;
         }
     }
     if (first_ok == nv)
         return 0;
-    for (size_t i = 0; i < first_ok; i++)
-        a->ints[i] = a->ints[first_ok];
-    a->hdr = 1 + ots_enc_vlen(a->xc) + 8 * a->xc;
+    for (size_t k = 0; k < first_ok; k++)
+        a->ints[k] = a->ints[first_ok];
+    /* round(v * 10^e) is monotonic in v, so without exceptions the integers'
+     * extremes are those of the smallest and largest value */
+    int64_t qmn, qmx;
+    if (!a->xc && alp_try(fmin, a->e, &qmn) && alp_try(fmax, a->e, &qmx)) {
+        a->min = qmn;
+        a->max = qmx;
+    } else {
+        ots_enc_minmax(a->ints, nv, &a->min, &a->max);
+    }
+    a->hdr = 1 + ots_enc_vlen(a->xc) + 8 * a->xc + ots_enc_vlen(ots_enc_zz((uint64_t)a->min)) +
+             ots_enc_vlen((uint64_t)a->max - (uint64_t)a->min);
     for (size_t k = 0; k < a->xc; k++)
         a->hdr += ots_enc_vlen(k ? a->xpos[k] - a->xpos[k - 1] - 1 : a->xpos[0]);
-    int rc = ots_enc_int_plan_make(a->ints, nv, aligned, &a->plan);
-    if (rc)
-        return rc;
-    a->hdr += ots_enc_vlen(ots_enc_zz((uint64_t)a->plan.min)) +
-              ots_enc_vlen((uint64_t)a->plan.max - (uint64_t)a->plan.min);
     return 1;
 }
 
-static size_t alp_write(const alp *a, int mode, uint8_t *dst)
+/* The ALP header (a->hdr bytes) before the inner integer body. */
+static size_t alp_hdr_put(const alp *a, uint8_t *dst)
 {
     uint8_t *o = dst;
     *o++ = (uint8_t)a->e;
-    o += ots_fmt_varint_put(o, ots_enc_zz((uint64_t)a->plan.min));
-    o += ots_fmt_varint_put(o, (uint64_t)a->plan.max - (uint64_t)a->plan.min);
+    o += ots_fmt_varint_put(o, ots_enc_zz((uint64_t)a->min));
+    o += ots_fmt_varint_put(o, (uint64_t)a->max - (uint64_t)a->min);
     o += ots_fmt_varint_put(o, a->xc);
     for (size_t k = 0; k < a->xc; k++)
         o += ots_fmt_varint_put(o, k ? a->xpos[k] - a->xpos[k - 1] - 1 : a->xpos[0]);
     for (size_t k = 0; k < a->xc; k++, o += 8)
         ots_le64_put(o, a->xraw[k]);
-    o += ots_enc_int_write(&a->plan, a->ints, mode, o);
+    assert((size_t)(o - dst) == a->hdr);
     return (size_t)(o - dst);
 }
 
@@ -311,26 +368,35 @@ ssize_t ots_fmt_chunk_encode_f64(const double *v, const uint8_t *valid, size_t n
         return OTS_EINVAL;
     size_t nv = n - info.null_count;
     const void *dv;
-    void *owned;
-    if ((rc = ots_enc_gather(v, 8, valid, n, nv, &dv, &owned)))
+    if ((rc = ots_enc_gather(v, 8, valid, n, nv, &dv)))
         return rc;
     const double *d = dv;
 
     /* min/max over non-NaN values (a NaN compares false and is skipped
-     * without a branch; four accumulators break the dependency chain); all
+     * without a branch; four accumulators, k = i % 4, in two vectors); all
      * NaN or none: NaN */
     int have = 0, same = 1;
     double m4[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, x4[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
     uint64_t b0 = nv ? ots_enc_dbits(d[0]) : 0;
     size_t i = 0;
-    for (; i + 4 <= nv; i += 4) {
-        for (unsigned k = 0; k < 4; k++) {
-            double x = d[i + k];
-            same &= ots_enc_dbits(x) == b0;
-            have |= x == x;
-            m4[k] = x < m4[k] ? x : m4[k];
-            x4[k] = x > x4[k] ? x : x4[k];
+    {
+        v2d mlo = {INFINITY, INFINITY}, mhi = mlo, xlo = {-INFINITY, -INFINITY}, xhi = xlo;
+        v2u diff = {0, 0}, B0 = {b0, b0}, nan = {0, 0};
+        for (; i + 4 <= nv; i += 4) {
+            v2d a0, a1;
+            memcpy(&a0, d + i, 16);
+            memcpy(&a1, d + i + 2, 16);
+            diff |= ((v2u)a0 ^ B0) | ((v2u)a1 ^ B0);
+            nan |= (v2u)(a0 == a0) | (v2u)(a1 == a1);
+            mlo = vmin(a0, mlo);
+            mhi = vmin(a1, mhi);
+            xlo = vmax(a0, xlo);
+            xhi = vmax(a1, xhi);
         }
+        same = !(diff[0] | diff[1]);
+        have = (nan[0] | nan[1]) != 0;
+        m4[0] = mlo[0], m4[1] = mlo[1], m4[2] = mhi[0], m4[3] = mhi[1];
+        x4[0] = xlo[0], x4[1] = xlo[1], x4[2] = xhi[0], x4[3] = xhi[1];
     }
     for (; i < nv; i++) {
         double x = d[i];
@@ -348,63 +414,60 @@ ssize_t ots_fmt_chunk_encode_f64(const double *v, const uint8_t *valid, size_t n
     info.max_bits = have ? ots_enc_dbits(mx) : CANON_NAN;
 
     uint8_t *body = dst + info.body_off;
+    size_t bodycap = dst_cap - info.body_off; /* >= 8 * nv */
     ots_enc_body cand[2];
     size_t ncand = 1;
-    ssize_t out = OTS_ENOMEM;
-    uint8_t *alt = NULL, *gbuf = NULL;
     alp a;
-    memset(&a, 0, sizeof a);
     if (nv == 0) {
-        cand[0] = (ots_enc_body){OTS_ENC_RAW, 0, body, 0};
+        cand[0] = (ots_enc_body){OTS_ENC_RAW, 0, body, 0, 0};
     } else if (same) {
         ots_le64_put(body, b0);
-        cand[0] = (ots_enc_body){OTS_ENC_CONST, 0, body, 8};
+        cand[0] = (ots_enc_body){OTS_ENC_CONST, 0, body, 8, 0};
     } else {
-        int aligned = !(flags & OTS_FMT_NO_ZSTD);
-        int viable = alp_analyze(d, nv, aligned, &a);
+        int zmode = ots_enc_zmode(flags);
+        int viable = alp_analyze(d, nv, mn, mx, &a);
         if (viable < 0)
-            goto out_free;
-        size_t best = nv * 8, alp0 = viable ? a.hdr + a.plan.size[0] : SIZE_MAX, gsize = 0;
-        uint8_t enc = OTS_ENC_RAW;
-        if (alp0 < best) {
-            best = alp0;
-            enc = OTS_ENC_ALP;
+            return OTS_ENOMEM;
+        size_t best = nv * 8;
+        uint8_t enc = OTS_ENC_RAW, inner = 0;
+        ots_enc_int_res ir;
+        memset(&ir, 0, sizeof ir);
+        if (viable && a.hdr < best) { /* ALP written in place: header, then the integers */
+            alp_hdr_put(&a, body);
+            if (ots_enc_int_encode(a.ints, nv, a.min, a.max, zmode, a.hdr, body + a.hdr, bodycap - a.hdr, &ir))
+                return OTS_ENOMEM;
+            if (ir.size[0] != SIZE_MAX && a.hdr + ir.size[0] < best) {
+                best = a.hdr + ir.size[0];
+                enc = OTS_ENC_ALP;
+                inner = ir.enc[0];
+            }
         }
-        if (!viable || alp0 > nv * 3 / 2) { /* Gorilla rarely beats 1.5 bytes a value */
-            if (!(gbuf = ots_malloc(nv * 8 + 16)))
-                goto out_free;
-            gsize = gorilla_encode(d, nv, gbuf, nv * 8);
+        if (!viable || best > nv * 3 / 2) { /* Gorilla rarely beats 1.5 bytes a value */
+            uint8_t *gbuf = ots_enc_scratch(OTS_WS_AUX, nv * 8 + 16);
+            if (!gbuf)
+                return OTS_ENOMEM;
+            size_t gsize = gorilla_encode(d, nv, gbuf, nv * 8);
             if (gsize && gsize < best) {
                 best = gsize;
                 enc = OTS_ENC_GORILLA;
+                inner = 0;
+                memcpy(body, gbuf, gsize);
             }
         }
-        if (enc == OTS_ENC_ALP) {
-            cand[0] = (ots_enc_body){OTS_ENC_ALP, a.plan.enc[0], body, alp_write(&a, 0, body)};
-        } else if (enc == OTS_ENC_GORILLA) {
-            memcpy(body, gbuf, gsize);
-            cand[0] = (ots_enc_body){OTS_ENC_GORILLA, 0, body, gsize};
-        } else {
+        if (enc == OTS_ENC_RAW) {
             for (size_t k = 0; k < nv; k++)
                 ots_le64_put(body + 8 * k, ots_enc_dbits(d[k]));
-            cand[0] = (ots_enc_body){OTS_ENC_RAW, 0, body, nv * 8};
         }
-        /* zstd-friendly ALP as a second candidate */
-        if (viable && aligned && (enc != OTS_ENC_ALP || a.plan.size[1] != a.plan.size[0] ||
-                                  a.plan.enc[1] != a.plan.enc[0])) {
-            size_t sz = a.hdr + a.plan.size[1];
-            if (!(alt = ots_malloc(sz)))
-                goto out_free;
-            cand[ncand++] = (ots_enc_body){OTS_ENC_ALP, a.plan.enc[1], alt, alp_write(&a, 1, alt)};
+        cand[0] = (ots_enc_body){enc, inner, body, best, 0};
+        /* zstd-friendly ALP as a second candidate (written only if zstd over
+         * it may pay) */
+        if (viable && ir.size[1]) {
+            uint8_t *ab = ir.alt - a.hdr;
+            alp_hdr_put(&a, ab);
+            cand[ncand++] = (ots_enc_body){OTS_ENC_ALP, ir.enc[1], ab, a.hdr + ir.size[1], ir.zest + (double)a.hdr};
         }
     }
-    out = ots_enc_finish(&info, cand, ncand, flags, dst, st);
-out_free:
-    alp_free(&a);
-    ots_free(gbuf);
-    ots_free(alt);
-    ots_free(owned);
-    return out;
+    return ots_enc_finish(&info, cand, ncand, flags, dst, st);
 }
 
 /* A decoding table is built when the integers span at most this many values
@@ -452,13 +515,13 @@ static int alp_decode(const uint8_t *b, size_t len, uint8_t inner, size_t nv, do
     unsigned rw = ots_enc_bitwidth(range);
     uint64_t pmask = rw >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << rw) - 1;
     double *tab = NULL;
-    if (pmask < ALP_TABLE_MAX && pmask / 2 <= nv && (tab = ots_malloc((size_t)(pmask + 1) * sizeof *tab))) {
+    if (pmask < ALP_TABLE_MAX && pmask / 2 <= nv &&
+        (tab = ots_enc_scratch(OTS_WS_TAB, (size_t)(pmask + 1) * sizeof *tab))) {
         for (uint64_t i = 0; i <= pmask; i++)
             tab[i] = (double)(int64_t)(imin + i) / P10[e];
     }
     ots_enc_sink sink = {.f64 = out, .div = P10[e], .tab = tab, .imin = imin, .pmask = pmask};
     int rc = ots_enc_int_decode(b + pos, len - pos, inner, nv, &sink, off + pos, err);
-    ots_free(tab);
     if (rc)
         return rc;
     size_t q = pos_list;

@@ -9,17 +9,21 @@
  * value) so that one outlier — the jump at a series boundary in a column
  * sorted by (series, ts) — costs a few bytes instead of widening the block.
  *
- * The encoder plans first, writes once.  Per block it looks at the three
- * smallest and three largest distinct values and picks the cheapest
- * (in-range window, exceptions) pair.  The window's base is kept from the
+ * Per block the encoder looks at the three smallest and three largest
+ * distinct values (a histogram when the block spans fewer than 256 values)
+ * and picks the cheapest (in-range window, exceptions) pair, pruned by a
+ * lower bound on each pair's cost.  The window's base is kept from the
  * previous block when the new values fit (the header then shrinks to one
  * byte) or else centred on the values, so that a stationary column keeps
  * the same base — and the same byte symbols — block after block, which is
- * what zstd's Huffman stage needs.  Two plans are made: one with the
- * tightest bit widths (no zstd), one with widths of 0, 1, 2, 4 or whole
- * bytes, chosen by an entropy estimate, as the candidate to hand to zstd.
- * Long columns compare FOR, DELTA and DOD on every 8th block first and plan
- * in full only the transforms that come within 5% of the best.
+ * what zstd's Huffman stage needs.  Two bodies can be written: one with the
+ * tightest bit widths, and one with widths of 0, 1, 2, 4 or whole bytes as
+ * the candidate to hand to zstd, the latter only when an entropy estimate
+ * says zstd over it may pass the zstd policy (enc_int.h).  Long columns
+ * compare FOR, DELTA and DOD on a sample of every 8th block, then analyse
+ * and write each block of the chosen transform in one pass (those within 5%
+ * of the best are all written and the smallest kept); short columns are
+ * analysed in full first.  Working arrays are per-thread scratch.
  *
  * Decoding is per block: a fixed-width unpacker per bit width (offsets and
  * shifts are compile-time constants, no per-value branches) that also runs
@@ -69,29 +73,88 @@ enum { T_FOR = 0, T_DELTA = 1, T_DOD = 2 };
 /* Length of the transformed stream of transform t over nv values. */
 static size_t stream_len(int t, size_t nv) { return nv > (size_t)t ? nv - (size_t)t : 0; }
 
-/* x[0..m) = block b of transform t's stream. */
-static unsigned stream_block(int t, const int64_t *v, size_t nv, size_t b, uint64_t *x)
+/* x[0..m) = block b of transform t's stream.  (Full blocks have a constant
+ * trip count, so the compiler vectorises them.) */
+static inline unsigned stream_block(int t, const int64_t *restrict v, size_t nv, size_t b, uint64_t *restrict x)
 {
     size_t L = stream_len(t, nv), s = b * B;
     unsigned m = (unsigned)(L - s < B ? L - s : B);
-    const int64_t *p = v + s;
+    const int64_t *restrict p = v + s;
     if (t == T_FOR) {
-        for (unsigned i = 0; i < m; i++)
-            x[i] = (uint64_t)p[i];
+        memcpy(x, p, (size_t)m * 8);
     } else if (t == T_DELTA) {
-        for (unsigned i = 0; i < m; i++)
-            x[i] = (uint64_t)p[i + 1] - (uint64_t)p[i];
+        if (m == B) {
+            for (unsigned i = 0; i < B; i++)
+                x[i] = (uint64_t)p[i + 1] - (uint64_t)p[i];
+        } else {
+            for (unsigned i = 0; i < m; i++)
+                x[i] = (uint64_t)p[i + 1] - (uint64_t)p[i];
+        }
     } else {
-        for (unsigned i = 0; i < m; i++)
-            x[i] = ((uint64_t)p[i + 2] - (uint64_t)p[i + 1]) - ((uint64_t)p[i + 1] - (uint64_t)p[i]);
+        if (m == B) {
+            for (unsigned i = 0; i < B; i++)
+                x[i] = ((uint64_t)p[i + 2] - (uint64_t)p[i + 1]) - ((uint64_t)p[i + 1] - (uint64_t)p[i]);
+        } else {
+            for (unsigned i = 0; i < m; i++)
+                x[i] = ((uint64_t)p[i + 2] - (uint64_t)p[i + 1]) - ((uint64_t)p[i + 1] - (uint64_t)p[i]);
+        }
     }
     return m;
 }
+
+/* Signed min and max of a full block.  The compiler vectorises the constant
+ * trip count where the target has 64-bit compares (AVX2), so x86-64 builds
+ * carry an AVX2 copy chosen at run time. */
+static inline __attribute__((always_inline)) void minmax_b_body(const uint64_t *x, int64_t *mn_out, int64_t *mx_out)
+{
+    int64_t mn = (int64_t)x[0], mx = mn;
+    for (unsigned i = 0; i < B; i++) {
+        int64_t s = (int64_t)x[i];
+        mn = s < mn ? s : mn;
+        mx = s > mx ? s : mx;
+    }
+    *mn_out = mn;
+    *mx_out = mx;
+}
+
+static void minmax_b_generic(const uint64_t *x, int64_t *mn, int64_t *mx) { minmax_b_body(x, mn, mx); }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) static void minmax_b_avx2(const uint64_t *x, int64_t *mn, int64_t *mx)
+{
+    minmax_b_body(x, mn, mx);
+}
+static void minmax_b(const uint64_t *x, int64_t *mn, int64_t *mx)
+{
+    if (__builtin_cpu_supports("avx2"))
+        minmax_b_avx2(x, mn, mx);
+    else
+        minmax_b_generic(x, mn, mx);
+}
+#else
+#define minmax_b minmax_b_generic
+#endif
 
 typedef struct ext {
     int64_t v;
     uint32_t c;
 } ext;
+
+typedef uint64_t v2u_t __attribute__((vector_size(16)));
+
+/* What the window choice needs to know about one block's values. */
+typedef struct blkan {
+    unsigned m;            /* values */
+    unsigned nl, nh;       /* entries in lo / hi */
+    ext lo[NEXT], hi[NEXT]; /* the NEXT smallest (ascending) / largest (descending) distinct values, with counts */
+    uint64_t mn, range;    /* smallest value, largest - smallest */
+    int hist;              /* 0 < range < 256: h4 holds the counts (value mn + k in h4[k][0..3]) */
+    union {                /* four interleaved histograms (B <= 256: a quarter of a block fits a byte) */
+        uint8_t h4[256][4];
+        uint32_t h32[256];
+        v2u_t h128[64];
+    };
+} blkan;
 
 /* Insert s into the ascending (dir = 1) or descending (dir = -1) list of
  * the NEXT most extreme distinct values. */
@@ -114,73 +177,87 @@ static inline void ext_add(ext *e, unsigned *ne, int64_t s, uint32_t cnt, int di
         *ne = n + 1;
 }
 
-/* The NEXT smallest (lo, ascending) and largest (hi, descending) distinct
- * values of x[0..m) with their counts.  If the values span fewer than 256,
- * also returns 1 with h[v] = count of value mn + v (for v <= range). */
-static int extremes(const uint64_t *x, unsigned m, ext *lo, unsigned *nlo, ext *hi, unsigned *nhi, uint32_t *h,
-                    uint64_t *mn_out, uint64_t *range_out)
+/* Count of value mn + k: the four byte counters (each <= B / 4) summed by a
+ * multiply into the top byte. */
+static inline unsigned h4_count(const blkan *a, unsigned k) { return (a->h32[k] * 0x01010101u) >> 24; }
+
+/* Fill a from x[0..m): extremes, and a histogram if the values span fewer
+ * than 256. */
+static void analyze(const uint64_t *x, unsigned m, blkan *a)
 {
-    int64_t mn = (int64_t)x[0], mx = mn;
-    for (unsigned i = 1; i < m; i++) {
-        int64_t s = (int64_t)x[i];
-        mn = s < mn ? s : mn;
-        mx = s > mx ? s : mx;
+    a->m = m;
+    int64_t mn, mx;
+    unsigned i;
+    if (m == B) {
+        minmax_b(x, &mn, &mx);
+    } else {
+        mn = mx = (int64_t)x[0];
+        for (i = 1; i < m; i++) {
+            int64_t s = (int64_t)x[i];
+            mn = s < mn ? s : mn;
+            mx = s > mx ? s : mx;
+        }
+    }
+    uint64_t range = (uint64_t)mx - (uint64_t)mn;
+    a->mn = (uint64_t)mn;
+    a->range = range;
+    a->hist = 0;
+    if (range == 0) {
+        a->lo[0] = a->hi[0] = (ext){mn, m};
+        a->nl = a->nh = 1;
+        return;
     }
     unsigned nl = 0, nh = 0;
-    uint64_t range = (uint64_t)mx - (uint64_t)mn;
-    *mn_out = (uint64_t)mn;
-    *range_out = range;
-    if (range == 0) {
-        lo[0] = hi[0] = (ext){mn, m};
-        *nlo = *nhi = 1;
-        h[0] = m;
-        return 1;
-    }
     if (range < 256) {
         /* few values: a histogram (four interleaved, so runs of equal values
          * do not serialise on one counter), no branches per value */
-        uint8_t h4[4][256]; /* B <= 256: a quarter of a block fits a byte */
-        size_t r1 = (size_t)range + 1;
-        for (unsigned k = 0; k < 4; k++)
-            memset(h4[k], 0, r1);
-        unsigned i = 0;
-        for (; i + 4 <= m; i += 4) {
-            h4[0][x[i] - (uint64_t)mn]++;
-            h4[1][x[i + 1] - (uint64_t)mn]++;
-            h4[2][x[i + 2] - (uint64_t)mn]++;
-            h4[3][x[i + 3] - (uint64_t)mn]++;
+        /* 16-byte stores (the empty asm keeps the compiler from turning
+         * this into a memset call or rep stos, both slow at this size) */
+        for (unsigned k = 0, nw = ((unsigned)range + 4) / 4; k < nw; k++) {
+            a->h128[k] = (v2u_t){0, 0};
+            __asm__("" ::: "memory");
+        }
+        const uint64_t b = (uint64_t)mn;
+        for (i = 0; i + 4 <= m; i += 4) {
+            a->h4[x[i] - b][0]++;
+            a->h4[x[i + 1] - b][1]++;
+            a->h4[x[i + 2] - b][2]++;
+            a->h4[x[i + 3] - b][3]++;
         }
         for (; i < m; i++)
-            h4[0][x[i] - (uint64_t)mn]++;
-        for (size_t v = 0; v < r1; v++)
-            h[v] = (uint32_t)h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v];
-        for (unsigned v = 0; v <= range && nl < NEXT; v++)
-            if (h[v]) {
-                lo[nl].v = (int64_t)((uint64_t)mn + v);
-                lo[nl++].c = h[v];
+            a->h4[x[i] - b][0]++;
+        a->hist = 1;
+        /* only the ends are needed: the extremes are found from each side */
+        for (unsigned v = 0; v <= range && nl < NEXT; v++) {
+            unsigned c = h4_count(a, v);
+            if (c) {
+                a->lo[nl].v = (int64_t)(b + v);
+                a->lo[nl++].c = c;
             }
-        for (unsigned v = (unsigned)range + 1; v-- > 0 && nh < NEXT;)
-            if (h[v]) {
-                hi[nh].v = (int64_t)((uint64_t)mn + v);
-                hi[nh++].c = h[v];
+        }
+        for (unsigned v = (unsigned)range + 1; v-- > 0 && nh < NEXT;) {
+            unsigned c = h4_count(a, v);
+            if (c) {
+                a->hi[nh].v = (int64_t)(b + v);
+                a->hi[nh++].c = c;
             }
-        *nlo = nl;
-        *nhi = nh;
-        return 1;
+        }
+        a->nl = nl;
+        a->nh = nh;
+        return;
     }
-    lo[0] = (ext){mn, 0};
-    hi[0] = (ext){mx, 0};
+    a->lo[0] = (ext){mn, 0};
+    a->hi[0] = (ext){mx, 0};
     nl = nh = 1;
-    for (unsigned i = 0; i < m; i++) {
+    for (i = 0; i < m; i++) {
         int64_t s = (int64_t)x[i];
-        if (s <= lo[nl - 1].v || nl < NEXT)
-            ext_add(lo, &nl, s, 1, 1);
-        if (s >= hi[nh - 1].v || nh < NEXT)
-            ext_add(hi, &nh, s, 1, -1);
+        if (s <= a->lo[nl - 1].v || nl < NEXT)
+            ext_add(a->lo, &nl, s, 1, 1);
+        if (s >= a->hi[nh - 1].v || nh < NEXT)
+            ext_add(a->hi, &nh, s, 1, -1);
     }
-    *nlo = nl;
-    *nhi = nh;
-    return 0;
+    a->nl = nl;
+    a->nh = nh;
 }
 
 /* Widths zstd's byte-wise Huffman stage handles well: 0,1,2,4 or whole bytes. */
@@ -195,77 +272,99 @@ static unsigned align_width(unsigned w)
 
 /* Bytes of one block with window (base, w), given that every value outside
  * lo[0..j) and hi[0..k) is in range (cost model == what the writer emits).
- * *exc_bytes gets the header + exception bytes (everything but the packing). */
-static size_t block_cost(const ext *lo, unsigned j, const ext *hi, unsigned k, unsigned m, uint64_t base, unsigned w,
-                         int repeat, size_t *exc_bytes)
+ * *hdr_bytes gets the header + exception bytes (everything but the packing),
+ * *nexc the number of exceptions. */
+static size_t block_cost(const blkan *a, unsigned j, unsigned k, uint64_t base, unsigned w, int repeat,
+                         size_t *hdr_bytes, unsigned *nexc)
 {
     uint64_t mask = wmask(w);
     size_t c = 0, eb = 0;
     for (unsigned i = 0; i < j; i++) {
-        uint64_t d = (uint64_t)lo[i].v - base;
+        uint64_t d = (uint64_t)a->lo[i].v - base;
         if (d > mask) {
-            c += lo[i].c;
-            eb += lo[i].c * (1 + ots_enc_vlen(ots_enc_zz(d)));
+            c += a->lo[i].c;
+            eb += a->lo[i].c * (1 + ots_enc_vlen(ots_enc_zz(d)));
         }
     }
     for (unsigned i = 0; i < k; i++) {
-        uint64_t d = (uint64_t)hi[i].v - base;
+        uint64_t d = (uint64_t)a->hi[i].v - base;
         if (d > mask) {
-            c += hi[i].c;
-            eb += hi[i].c * (1 + ots_enc_vlen(ots_enc_zz(d)));
+            c += a->hi[i].c;
+            eb += a->hi[i].c * (1 + ots_enc_vlen(ots_enc_zz(d)));
         }
     }
     size_t h = (repeat ? 1 : 1 + ots_enc_vlen(ots_enc_zz(base))) + (c ? 1 + eb : 0);
-    *exc_bytes = h;
-    return h + ((size_t)m * w + 7) / 8;
+    *hdr_bytes = h;
+    *nexc = (unsigned)c;
+    return h + ((size_t)a->m * w + 7) / 8;
 }
+
+/* A block decision with what the writer needs to know. */
+typedef struct choice {
+    ots_enc_blk d;  /* window */
+    size_t bytes;   /* block bytes */
+    size_t hdr;     /* header + exception bytes */
+    unsigned nexc;  /* exceptions */
+} choice;
 
 /* Choose the cheapest window for a block in one mode (0 tight, 1 aligned
  * widths), given the previous block's decision (prev->w == 0xff: none). */
-static size_t block_choose(const ext *lo, unsigned nl, const ext *hi, unsigned nh, unsigned m, int mode,
-                           const ots_enc_blk *prev, ots_enc_blk *d, size_t *hdr_bytes)
+static void block_choose(const blkan *a, int mode, const ots_enc_blk *prev, choice *ch)
 {
     size_t best = SIZE_MAX;
-    for (unsigned j = 0; j < nl; j++) {
-        for (unsigned k = 0; k < nh; k++) {
-            if (hi[k].v < lo[j].v)
+    unsigned m = a->m;
+    unsigned w00 = ots_enc_bitwidth(a->range);
+    if (mode)
+        w00 = align_width(w00);
+    for (unsigned j = 0; j < a->nl; j++) {
+        for (unsigned k = 0; k < a->nh; k++) {
+            if (a->hi[k].v < a->lo[j].v)
                 break; /* hi descends: every later top is lower still */
-            uint64_t range = (uint64_t)hi[k].v - (uint64_t)lo[j].v;
+            uint64_t range = (uint64_t)a->hi[k].v - (uint64_t)a->lo[j].v;
             unsigned w = ots_enc_bitwidth(range);
             if (mode)
                 w = align_width(w);
-            /* lower bound: packing + header (+ count, position, value if excepting) */
-            if (((size_t)m * w + 7) / 8 + (j + k ? 4 : 1) >= best)
+            /* lower bound: packing + header (+ count, position, value if
+             * excepting).  A window narrower than the whole block cannot
+             * hold both lo[0] and hi[0] (unless it wraps around 2^64, which
+             * needs a block range of 2^63 or more): one of them (the one not
+             * kept by j == 0 or k == 0) is an exception, 2 bytes at least
+             * each. */
+            size_t lb = ((size_t)m * w + 7) / 8 + 1;
+            if (j + k) {
+                size_t c = 0;
+                if (w < w00 && w00 < 64)
+                    c = !j ? a->hi[0].c : !k ? a->lo[0].c : a->lo[0].c < a->hi[0].c ? a->lo[0].c : a->hi[0].c;
+                lb = ((size_t)m * w + 7) / 8 + (c > 1 ? 2 + 2 * c : 4);
+            }
+            if (lb >= best)
                 continue;
             uint64_t mask = wmask(w);
             size_t hb, c;
+            unsigned ne;
             /* the previous block's window, if it holds [lo[j], hi[k]] */
             if (prev->w == w) {
                 uint64_t pb = (uint64_t)prev->base;
-                uint64_t dl = (uint64_t)lo[j].v - pb, dh = (uint64_t)hi[k].v - pb;
+                uint64_t dl = (uint64_t)a->lo[j].v - pb, dh = (uint64_t)a->hi[k].v - pb;
                 if (dl <= dh && dh <= mask) {
-                    c = block_cost(lo, j, hi, k, m, pb, w, 1, &hb);
+                    c = block_cost(a, j, k, pb, w, 1, &hb, &ne);
                     if (c < best) {
                         best = c;
-                        *d = *prev;
-                        *hdr_bytes = hb;
+                        *ch = (choice){*prev, c, hb, ne};
                     }
                 }
             }
             /* a window centred on [lo[j], hi[k]] (w < 64 leaves slack) */
-            uint64_t base = (uint64_t)lo[j].v;
+            uint64_t base = (uint64_t)a->lo[j].v;
             if (w < 64)
                 base -= (mask - range) / 2;
-            c = block_cost(lo, j, hi, k, m, base, w, prev->w == w && (uint64_t)prev->base == base, &hb);
+            c = block_cost(a, j, k, base, w, prev->w == w && (uint64_t)prev->base == base, &hb, &ne);
             if (c < best) {
                 best = c;
-                d->base = (int64_t)base;
-                d->w = (uint8_t)w;
-                *hdr_bytes = hb;
+                *ch = (choice){{(int64_t)base, (uint8_t)w}, c, hb, ne};
             }
         }
     }
-    return best;
 }
 
 static size_t prefix_len(int t, const int64_t *v, size_t nv)
@@ -275,6 +374,16 @@ static size_t prefix_len(int t, const int64_t *v, size_t nv)
         n += ots_enc_vlen(ots_enc_zz((uint64_t)v[0]));
     if (t == T_DOD && nv >= 2)
         n += ots_enc_vlen(ots_enc_zz((uint64_t)v[1] - (uint64_t)v[0]));
+    return n;
+}
+
+static size_t prefix_put(int t, const int64_t *v, size_t nv, uint8_t *o)
+{
+    size_t n = 0;
+    if (t >= T_DELTA && nv >= 1)
+        n += ots_fmt_varint_put(o + n, ots_enc_zz((uint64_t)v[0]));
+    if (t == T_DOD && nv >= 2)
+        n += ots_fmt_varint_put(o + n, ots_enc_zz((uint64_t)v[1] - (uint64_t)v[0]));
     return n;
 }
 
@@ -290,162 +399,110 @@ static double entropy_bytes(const uint32_t *hist, uint64_t cnt)
     return bits / 8;
 }
 
-/* Sizes of transform t's body over every step-th block: s[0] tight bytes,
- * s[1] aligned bytes, *est the aligned body's estimated size after entropy
- * coding.  With step 1 the decisions go to bt (tight) and ba (aligned). */
-static void plan_transform(int t, const int64_t *v, size_t nv, int aligned, size_t step, ots_enc_blk *bt,
-                           ots_enc_blk *ba, size_t *s, double *est)
+/* The estimate of an aligned (mode 1) body after zstd's entropy stage: the
+ * symbols of blocks of width <= 8 go to a histogram, every other byte counts
+ * as it is. */
+typedef struct zest_acc {
+    uint32_t hist[256];
+    uint64_t cnt;
+    double other;
+} zest_acc;
+
+static void zest_add(zest_acc *z, const blkan *a, const uint64_t *x, const choice *ch)
 {
-    size_t nblk = (stream_len(t, nv) + B - 1) / B;
-    size_t s0 = prefix_len(t, v, nv), s1 = s0;
-    double other = (double)s0; /* mode 1 bytes not entropy-coded by symbol */
-    uint32_t hist[256] = {0};
-    uint64_t hcnt = 0;
-    ots_enc_blk prev[2] = {{0, 0xff}, {0, 0xff}}, d[2];
-    uint64_t x[B];
-    for (size_t b = 0; b < nblk; b += step) {
-        unsigned m = stream_block(t, v, nv, b, x);
-        ext lo[NEXT], hi[NEXT];
-        unsigned nl, nh;
-        size_t hb;
-        uint32_t h[256];
-        uint64_t hmn, hrange;
-        int have_h = extremes(x, m, lo, &nl, hi, &nh, h, &hmn, &hrange);
-        s0 += block_choose(lo, nl, hi, nh, m, 0, &prev[0], &d[0], &hb);
-        prev[0] = d[0];
-        if (bt)
-            bt[b] = d[0];
-        if (!aligned) {
-            if (ba)
-                ba[b] = d[0];
-            continue;
+    unsigned w = ch->d.w, m = a->m;
+    z->other += (double)ch->hdr;
+    if (w == 0)
+        return;
+    uint64_t base = (uint64_t)ch->d.base, mask = wmask(w);
+    if (w > 8) { /* whole bytes (aligned widths): zstd's Huffman table codes each byte of each value */
+        unsigned nb = (w + 7) / 8;
+        if (a->hist) {
+            for (uint64_t k = 0; k <= a->range; k++) {
+                uint64_t y = a->mn + k - base;
+                uint32_t c = y <= mask ? h4_count(a, (unsigned)k) : 0;
+                for (unsigned b = 0; b < nb; b++)
+                    z->hist[(y >> (8 * b)) & 255] += c;
+                z->cnt += (uint64_t)c * nb;
+            }
+        } else { /* every 4th value stands for four: the histogram adds up over the blocks */
+            for (unsigned i = 0; i < m; i += 4) {
+                uint64_t y = x[i] - base;
+                if (y > mask)
+                    continue;
+                for (unsigned b = 0; b < nb; b++)
+                    z->hist[(y >> (8 * b)) & 255] += 4;
+                z->cnt += 4 * nb;
+            }
         }
-        s1 += block_choose(lo, nl, hi, nh, m, 1, &prev[1], &d[1], &hb);
-        prev[1] = d[1];
-        if (ba)
-            ba[b] = d[1];
-        unsigned w = d[1].w;
-        other += (double)hb;
-        if (w > 8) {
-            other += (double)(((size_t)m * w + 7) / 8);
-        } else if (w > 0) {
-            uint64_t base = (uint64_t)d[1].base, mask = wmask(w);
-            uint64_t off = hmn - base;
-            if (have_h && off <= mask && hrange <= mask - off) {
-                /* every value in range: symbol = k + off */
-                for (uint64_t k = 0; k <= hrange; k++)
-                    hist[k + off] += h[k];
-                hcnt += m;
-            } else if (have_h) { /* symbol y = (hmn + k) - base, if in range */
-                for (uint64_t k = 0; k <= hrange; k++) {
-                    uint64_t y = off + k;
-                    uint32_t c = y <= mask ? h[k] : 0;
-                    hist[y & 255] += c;
-                    hcnt += c;
-                }
-            } else {
-                for (unsigned i = 0; i < m; i++) {
-                    uint64_t y = x[i] - base;
-                    if (y <= mask) {
-                        hist[y]++;
-                        hcnt++;
-                    }
-                }
+        return;
+    }
+    uint64_t off = a->mn - base;
+    if (a->range == 0) {
+        if (off <= mask) {
+            z->hist[off] += m;
+            z->cnt += m;
+        }
+    } else if (a->hist) {
+        int all = off <= mask && a->range <= mask - off;
+        for (uint64_t k = 0; k <= a->range; k++) { /* symbol y = (mn + k) - base, if in range */
+            uint64_t y = off + k;
+            uint32_t c = all || y <= mask ? h4_count(a, (unsigned)k) : 0;
+            z->hist[y & 255] += c;
+            z->cnt += c;
+        }
+    } else {
+        for (unsigned i = 0; i < m; i++) {
+            uint64_t y = x[i] - base;
+            if (y <= mask) {
+                z->hist[y]++;
+                z->cnt++;
             }
         }
     }
+}
+
+static double zest_bytes(const zest_acc *z) { return z->other + entropy_bytes(z->hist, z->cnt); }
+
+/* Sizes of transform t's body over every step-th block (the decisions are
+ * not kept): s[0] tight bytes, s[1] aligned bytes (if aligned, else s[0]),
+ * *est the aligned body's estimated size after zstd's entropy stage. */
+static void plan_transform(int t, const int64_t *v, size_t nv, int aligned, size_t step, size_t *s, double *est)
+{
+    size_t nblk = (stream_len(t, nv) + B - 1) / B;
+    size_t s0 = prefix_len(t, v, nv), s1 = s0;
+    zest_acc z;
+    memset(&z, 0, sizeof z);
+    z.other = (double)s0;
+    ots_enc_blk prev[2] = {{0, 0xff}, {0, 0xff}};
+    uint64_t x[B];
+    blkan a;
+    choice ch;
+    for (size_t b = 0; b < nblk; b += step) {
+        unsigned m = stream_block(t, v, nv, b, x);
+        analyze(x, m, &a);
+        block_choose(&a, 0, &prev[0], &ch);
+        s0 += ch.bytes;
+        prev[0] = ch.d;
+        if (!aligned)
+            continue;
+        block_choose(&a, 1, &prev[1], &ch);
+        s1 += ch.bytes;
+        prev[1] = ch.d;
+        zest_add(&z, &a, x, &ch);
+    }
     s[0] = s0;
     s[1] = aligned ? s1 : s0;
-    *est = aligned ? other + entropy_bytes(hist, hcnt) : (double)s0;
+    *est = aligned ? zest_bytes(&z) : (double)s0;
 }
 
-/* Chunks of at least this many blocks choose their transforms on a sample
- * of every SAMPLE_STEP-th block and plan in full only those within 5% of
- * the best (per mode). */
-#define SAMPLE_MIN_BLOCKS 24
-#define SAMPLE_STEP 8
-
-int ots_enc_int_plan_make(const int64_t *v, size_t nv, int aligned, ots_enc_int_plan *p)
-{
-    memset(p, 0, sizeof *p);
-    p->nv = nv;
-    if (nv == 0) {
-        p->enc[0] = p->enc[1] = OTS_ENC_RAW;
-        return OTS_OK;
-    }
-    int64_t mn = v[0], mx = v[0];
-    for (size_t i = 1; i < nv; i++) {
-        mn = v[i] < mn ? v[i] : mn;
-        mx = v[i] > mx ? v[i] : mx;
-    }
-    p->min = mn;
-    p->max = mx;
-    if (mn == mx && ots_enc_vlen(ots_enc_zz((uint64_t)mn)) <= nv * 8) {
-        p->enc[0] = p->enc[1] = OTS_ENC_CONST;
-        p->size[0] = p->size[1] = ots_enc_vlen(ots_enc_zz((uint64_t)mn));
-        return OTS_OK;
-    }
-    size_t tot = 0;
-    for (int t = 0; t < 3; t++) {
-        p->nblk[t] = (stream_len(t, nv) + B - 1) / B;
-        tot += p->nblk[t];
-    }
-    int want[3] = {1, 1, 1};
-    if (p->nblk[0] >= SAMPLE_MIN_BLOCKS) {
-        size_t s[3][2];
-        double e[3], b0 = 1e300, b1 = 1e300;
-        for (int t = 0; t < 3; t++) {
-            plan_transform(t, v, nv, aligned, SAMPLE_STEP, NULL, NULL, s[t], &e[t]);
-            b0 = (double)s[t][0] < b0 ? (double)s[t][0] : b0;
-            b1 = e[t] < b1 ? e[t] : b1;
-        }
-        for (int t = 0; t < 3; t++)
-            want[t] = (double)s[t][0] <= b0 * 1.05 || (aligned && e[t] <= b1 * 1.05);
-    }
-    p->blk = ots_malloc(tot * 2 * sizeof *p->blk);
-    if (!p->blk)
-        return OTS_ENOMEM;
-    ots_enc_blk *bp = p->blk;
-    for (int t = 0; t < 3; t++) {
-        if (want[t]) {
-            plan_transform(t, v, nv, aligned, 1, bp, bp + p->nblk[t], p->tsize[t], &p->test[t]);
-        } else {
-            p->tsize[t][0] = p->tsize[t][1] = SIZE_MAX;
-            p->test[t] = 1e300;
-        }
-        bp += 2 * p->nblk[t];
-    }
-    /* RAW is the fallback: a body never exceeds 8 bytes a value. */
-    static const uint8_t tenc[3] = {OTS_ENC_FOR, OTS_ENC_DELTA, OTS_ENC_DOD};
-    p->enc[0] = p->enc[1] = OTS_ENC_RAW;
-    p->size[0] = p->size[1] = nv * 8;
-    double best1 = (double)nv * 8;
-    for (int t = 0; t < 3; t++) {
-        if (p->tsize[t][0] < p->size[0]) {
-            p->enc[0] = tenc[t];
-            p->size[0] = p->tsize[t][0];
-        }
-        if (p->test[t] < best1 && p->tsize[t][1] <= nv * 8) {
-            best1 = p->test[t];
-            p->enc[1] = tenc[t];
-            p->size[1] = p->tsize[t][1];
-        }
-    }
-    return OTS_OK;
-}
-
-void ots_enc_int_plan_free(ots_enc_int_plan *p)
-{
-    if (p) {
-        ots_free(p->blk);
-        p->blk = NULL;
-    }
-}
+/* ---- encoder: writing ----------------------------------------------------------------------- */
 
 /* Bit-pack B values (each < 2^w) LSB-first into out (B*w/8 bytes + 8 bytes of
  * slack that may be overwritten).  w is a compile-time constant in each
  * instantiation: every group of 8 values becomes w bytes built in registers. */
-static inline __attribute__((always_inline)) void pack_t(const uint64_t *y, uint8_t *out, const unsigned w)
+static inline __attribute__((always_inline)) void pack_t(const uint64_t *y, uint64_t base, uint8_t *out,
+                                                         const unsigned w)
 {
     for (unsigned g = 0; g < B / 8; g++) {
         const uint64_t *v = y + (size_t)g * 8;
@@ -455,9 +512,10 @@ static inline __attribute__((always_inline)) void pack_t(const uint64_t *y, uint
     do {                                                                                                               \
         const unsigned bit_ = (j)*w, k_ = bit_ >> 6, sh_ = bit_ & 63;                                                  \
         if (w) {                                                                                                       \
-            wd[k_] |= v[j] << sh_;                                                                                     \
+            const uint64_t y_ = v[j] - base;                                                                           \
+            wd[k_] |= y_ << sh_;                                                                                       \
             if (sh_ + w > 64)                                                                                          \
-                wd[k_ + 1] |= v[j] >> ((64 - sh_) & 63);                                                               \
+                wd[k_ + 1] |= y_ >> ((64 - sh_) & 63);                                                                 \
         }                                                                                                              \
     } while (0)
         PACK1(0);
@@ -474,86 +532,320 @@ static inline __attribute__((always_inline)) void pack_t(const uint64_t *y, uint
     }
 }
 
-/* Bit-pack y[0..B) (each < 2^w) LSB-first; writes ceil(m*w/8) bytes. */
-static size_t pack(const uint64_t *y, unsigned m, unsigned w, uint8_t *dst)
+/* Pack y[0..B) - base (each < 2^w) LSB-first into out (B*w/8 bytes + 8 of slack). */
+static void pack_full(const uint64_t *y, uint64_t base, unsigned w, uint8_t *out)
 {
-    size_t nbytes = ((size_t)m * w + 7) / 8;
-    if (w == 0)
-        return 0;
-    uint8_t buf[B / 8 * 64 + 8];
     switch (w) {
 #define C(W)                                                                                                           \
-    case W: pack_t(y, buf, W); break;
+    case W: pack_t(y, base, out, W); break;
         WIDTHS(C)
 #undef C
     default: break;
     }
+}
+
+/* Bit-pack y[0..B) - base (each < 2^w; zero from m on) LSB-first; writes
+ * ceil(m*w/8) bytes at dst; room: bytes dst may take (>= that).  */
+static size_t pack(const uint64_t *y, uint64_t base, unsigned m, unsigned w, uint8_t *dst, size_t room)
+{
+    size_t nbytes = ((size_t)m * w + 7) / 8;
+    if (w == 0)
+        return 0;
+    if (room >= (size_t)B / 8 * w + 8) { /* straight into dst: the slack is overwritten later or unused */
+        pack_full(y, base, w, dst);
+        return nbytes;
+    }
+    uint8_t buf[B / 8 * 64 + 8];
+    pack_full(y, base, w, buf);
     memcpy(dst, buf, nbytes);
     return nbytes;
 }
 
-static size_t write_block(const uint64_t *x, unsigned m, const ots_enc_blk *d, int repeat, uint8_t *dst)
+/* Write one block of m values x with the chosen window; room: bytes dst may take. */
+static size_t write_block(const uint64_t *x, unsigned m, const choice *ch, int repeat, uint8_t *dst, size_t room)
 {
     uint8_t *o = dst;
     uint64_t y[B];
-    uint8_t epos[B];
-    unsigned ne = 0;
-    uint64_t base = (uint64_t)d->base, mask = wmask(d->w);
-    for (unsigned i = 0; i < m; i++) {
-        uint64_t r = x[i] - base;
-        if (r > mask) {
-            epos[ne++] = (uint8_t)i;
-            r = 0;
-        }
-        y[i] = r;
-    }
-    for (unsigned i = m; i < B; i++)
-        y[i] = 0;
-    *o++ = (uint8_t)((repeat ? HDR_REPEAT : d->w) | (ne ? HDR_EXC : 0));
+    uint64_t base = (uint64_t)ch->d.base, mask = wmask(ch->d.w);
+    unsigned ne = ch->nexc;
+    *o++ = (uint8_t)((repeat ? HDR_REPEAT : ch->d.w) | (ne ? HDR_EXC : 0));
     if (!repeat)
         o += ots_fmt_varint_put(o, ots_enc_zz(base));
-    if (ne) {
+    if (!ne) {
+        if (ch->d.w && m == B) /* pack straight from x */
+            return (size_t)(o - dst) + pack(x, base, m, ch->d.w, o, room - (size_t)(o - dst));
+        if (ch->d.w) {
+            for (unsigned i = 0; i < m; i++)
+                y[i] = x[i] - base;
+        }
+    } else if (!ch->d.w) { /* nothing packed: only the exceptions (values other than base) */
         *o++ = (uint8_t)(ne - 1);
-        for (unsigned k = 0; k < ne; k++) {
-            *o++ = epos[k];
-            o += ots_fmt_varint_put(o, ots_enc_zz(x[epos[k]] - base));
+        for (unsigned i = 0; i < m; i++) {
+            uint64_t r = x[i] - base;
+            if (r) {
+                *o++ = (uint8_t)i;
+                o += ots_fmt_varint_put(o, ots_enc_zz(r));
+            }
+        }
+        return (size_t)(o - dst);
+    } else {
+        *o++ = (uint8_t)(ne - 1);
+        for (unsigned i = 0; i < m; i++) {
+            uint64_t r = x[i] - base;
+            if (r > mask) {
+                *o++ = (uint8_t)i;
+                o += ots_fmt_varint_put(o, ots_enc_zz(r));
+                r = 0;
+            }
+            y[i] = r;
         }
     }
-    o += pack(y, m, d->w, o);
+    if (ch->d.w) {
+        for (unsigned i = m; i < B; i++)
+            y[i] = 0;
+        o += pack(y, 0, m, ch->d.w, o, room - (size_t)(o - dst));
+    }
     return (size_t)(o - dst);
 }
 
-size_t ots_enc_int_write(const ots_enc_int_plan *p, const int64_t *v, int mode, uint8_t *dst)
+/* One body being written by encode_pass. */
+typedef struct bodyw {
+    uint8_t *p;        /* output */
+    size_t cap;        /* its capacity */
+    size_t len;        /* bytes written */
+    int over;          /* did not fit in cap */
+    ots_enc_blk prev;  /* the previous block's window */
+    zest_acc *z;       /* mode 1: estimate accumulated here */
+} bodyw;
+
+/* The most bytes one block of m values can take (the chooser never picks
+ * worse than w = 64 without exceptions), plus packing slack. */
+#define BLOCK_WORST(m) ((size_t)(m) * 8 + 12 + 8)
+
+/* Write transform t's body in mode 0 to w0 and/or mode 1 to w1 (either may
+ * be NULL), analysing each block once. */
+static void encode_pass(int t, const int64_t *v, size_t nv, bodyw *w0, bodyw *w1)
 {
-    uint8_t *o = dst;
-    size_t nv = p->nv;
-    switch (p->enc[mode]) {
-    case OTS_ENC_RAW:
-        for (size_t i = 0; i < nv; i++)
-            ots_le64_put(o + 8 * i, (uint64_t)v[i]);
-        return nv * 8;
-    case OTS_ENC_CONST:
-        return ots_fmt_varint_put(o, ots_enc_zz((uint64_t)v[0]));
-    default:
-        break;
+    bodyw *w[2] = {w0, w1};
+    for (int k = 0; k < 2; k++) {
+        if (!w[k])
+            continue;
+        w[k]->len = 0;
+        w[k]->over = w[k]->cap < prefix_len(t, v, nv);
+        w[k]->prev = (ots_enc_blk){0, 0xff};
+        if (!w[k]->over)
+            w[k]->len = prefix_put(t, v, nv, w[k]->p);
+        if (w[k]->z) {
+            memset(w[k]->z, 0, sizeof *w[k]->z);
+            w[k]->z->other = (double)w[k]->len;
+        }
     }
-    int t = p->enc[mode] == OTS_ENC_FOR ? T_FOR : p->enc[mode] == OTS_ENC_DELTA ? T_DELTA : T_DOD;
-    if (t >= T_DELTA && nv >= 1)
-        o += ots_fmt_varint_put(o, ots_enc_zz((uint64_t)v[0]));
-    if (t == T_DOD && nv >= 2)
-        o += ots_fmt_varint_put(o, ots_enc_zz((uint64_t)v[1] - (uint64_t)v[0]));
-    const ots_enc_blk *bp = p->blk;
-    for (int k = 0; k < t; k++)
-        bp += 2 * p->nblk[k];
-    bp += mode ? p->nblk[t] : 0;
+    size_t nblk = (stream_len(t, nv) + B - 1) / B;
     uint64_t x[B];
-    for (size_t b = 0; b < p->nblk[t]; b++) {
+    blkan a;
+    choice ch;
+    for (size_t b = 0; b < nblk; b++) {
         unsigned m = stream_block(t, v, nv, b, x);
-        int repeat = b > 0 && bp[b].w == bp[b - 1].w && bp[b].base == bp[b - 1].base;
-        o += write_block(x, m, &bp[b], repeat, o);
+        analyze(x, m, &a);
+        for (int k = 0; k < 2; k++) {
+            bodyw *o = w[k];
+            if (!o || o->over)
+                continue;
+            size_t room = o->cap - o->len;
+            block_choose(&a, k, &o->prev, &ch);
+            int repeat = o->prev.w == ch.d.w && o->prev.base == ch.d.base;
+            if (room >= BLOCK_WORST(m)) {
+                o->len += write_block(x, m, &ch, repeat, o->p + o->len, room);
+            } else { /* near the end of the room: through a buffer */
+                uint8_t tmp[BLOCK_WORST(B)];
+                size_t l = write_block(x, m, &ch, repeat, tmp, sizeof tmp);
+                if (l > room) {
+                    o->over = 1;
+                    continue;
+                }
+                memcpy(o->p + o->len, tmp, l);
+                o->len += l;
+            }
+            o->prev = ch.d;
+            if (o->z)
+                zest_add(o->z, &a, x, &ch);
+        }
     }
-    assert((size_t)(o - dst) == p->tsize[t][mode]);
-    return (size_t)(o - dst);
+}
+
+/* Chunks of at least this many blocks choose their transforms on a sample
+ * of every SAMPLE_STEP-th block and write in full only those within 5% of
+ * the best; smaller ones are analysed in full first. */
+#define SAMPLE_MIN_BLOCKS 24
+#define SAMPLE_STEP 8
+#define SAMPLE_STEP_LONG 16 /* from SAMPLE_LONG blocks on: 32 or more blocks sampled */
+#define SAMPLE_LONG 512
+
+static const uint8_t tenc[3] = {OTS_ENC_FOR, OTS_ENC_DELTA, OTS_ENC_DOD};
+
+void ots_enc_minmax(const int64_t *v, size_t nv, int64_t *mn_out, int64_t *mx_out)
+{
+    if (!nv) {
+        *mn_out = *mx_out = 0;
+        return;
+    }
+    int64_t mn[4], mx[4];
+    for (unsigned k = 0; k < 4; k++)
+        mn[k] = mx[k] = v[0];
+    size_t i = 0;
+    for (; i + 4 <= nv; i += 4) {
+        for (unsigned k = 0; k < 4; k++) {
+            int64_t s = v[i + k];
+            mn[k] = s < mn[k] ? s : mn[k];
+            mx[k] = s > mx[k] ? s : mx[k];
+        }
+    }
+    for (; i < nv; i++) {
+        mn[0] = v[i] < mn[0] ? v[i] : mn[0];
+        mx[0] = v[i] > mx[0] ? v[i] : mx[0];
+    }
+    for (unsigned k = 1; k < 4; k++) {
+        mn[0] = mn[k] < mn[0] ? mn[k] : mn[0];
+        mx[0] = mx[k] > mx[0] ? mx[k] : mx[0];
+    }
+    *mn_out = mn[0];
+    *mx_out = mx[0];
+}
+
+int ots_enc_int_encode(const int64_t *v, size_t nv, int64_t mn, int64_t mx, int zmode, size_t extra, uint8_t *dst,
+                       size_t cap, ots_enc_int_res *r)
+{
+    memset(r, 0, sizeof *r);
+    r->min = mn;
+    r->max = mx;
+    r->enc[0] = r->enc[1] = OTS_ENC_RAW;
+    if (nv == 0)
+        return OTS_OK;
+    if (mn == mx && ots_enc_vlen(ots_enc_zz((uint64_t)mn)) <= (nv * 8 < cap ? nv * 8 : cap)) {
+        r->enc[0] = r->enc[1] = OTS_ENC_CONST;
+        r->size[0] = ots_fmt_varint_put(dst, ots_enc_zz((uint64_t)mn));
+        return OTS_OK;
+    }
+    int aligned = zmode != OTS_ENC_Z_NONE;
+    size_t s[3][2];
+    double e[3];
+    int want0[3] = {0, 0, 0}, want1[3] = {0, 0, 0}; /* transforms to write in mode 0 / mode 1 */
+    int any1 = 0; /* a transform's mode-1 body is estimated below RAW (even if not written) */
+    size_t nblk = (nv + B - 1) / B;
+    if (nblk >= SAMPLE_MIN_BLOCKS) {
+        size_t step = nblk >= SAMPLE_LONG ? SAMPLE_STEP_LONG : SAMPLE_STEP;
+        double b0 = 1e300, b1 = 1e300;
+        for (int t = 0; t < 3; t++) {
+            plan_transform(t, v, nv, aligned, step, s[t], &e[t]);
+            b0 = (double)s[t][0] < b0 ? (double)s[t][0] : b0;
+            b1 = e[t] < b1 ? e[t] : b1;
+        }
+        /* an aligned body is only worth writing if zstd over it could pass
+         * the policy (the estimate is what zstd's entropy stage reaches; LZ
+         * matches help the tight body as much) */
+        double ex = (double)extra / (double)step;
+        if (zmode == OTS_ENC_Z_POLICY && b1 + ex > OTS_ENC_ZEST_SLACK * (double)ots_enc_zstd_keep((size_t)(b0 + ex)))
+            aligned = 0;
+        int t1 = 0;
+        for (int t = 0; t < 3; t++) {
+            int near0 = (double)s[t][0] <= b0 * 1.05, near1 = aligned && e[t] <= b1 * 1.05;
+            /* the archive tier writes every near candidate in full */
+            want0[t] = near0 || (zmode == OTS_ENC_Z_MAX && near1);
+            want1[t] = zmode == OTS_ENC_Z_MAX && (near0 || near1);
+            t1 = e[t] < e[t1] ? t : t1;
+        }
+        if (aligned && zmode == OTS_ENC_Z_POLICY)
+            want1[t1] = 1;
+        any1 = !aligned || zmode == OTS_ENC_Z_POLICY; /* the sampled policy path offers no raw bytes */
+    } else {
+        int t0 = 0, t1 = -1;
+        double best1 = (double)nv * 8;
+        for (int t = 0; t < 3; t++) {
+            plan_transform(t, v, nv, aligned, 1, s[t], &e[t]);
+            t0 = s[t][0] < s[t0][0] ? t : t0;
+            if (aligned && e[t] < best1 && s[t][1] <= nv * 8) {
+                best1 = e[t];
+                t1 = t;
+            }
+        }
+        want0[t0] = 1;
+        any1 = t1 >= 0;
+        if (t1 >= 0 && !(t1 == t0 && s[t1][1] == s[t0][0]) &&
+            !(zmode == OTS_ENC_Z_POLICY &&
+              e[t1] + (double)extra >
+                  OTS_ENC_ZEST_SLACK * (double)ots_enc_zstd_keep((s[t0][0] < nv * 8 ? s[t0][0] : nv * 8) + extra)))
+            want1[t1] = 1;
+    }
+    /* write the candidates: the smallest mode-0 body ends in dst, the mode-1
+     * body with the smallest estimate in scratch (ALT or ALT2) */
+    size_t best = SIZE_MAX, acap = nv * 8 + nblk * 12 + 64, ocap = cap < nv * 8 + 64 ? cap : nv * 8 + 64;
+    int tbest = -1, abest = -1;
+    double zbest = (double)nv * 8;
+    uint8_t *other = NULL, *alts[2] = {NULL, NULL};
+    zest_acc z;
+    size_t alen = 0;
+    for (int t = 0; t < 3; t++) {
+        if (!want0[t] && !want1[t])
+            continue;
+        bodyw bw = {dst, cap, 0, 0, {0, 0}, NULL}, aw = {NULL, acap, 0, 0, {0, 0}, &z};
+        if (want0[t] && tbest >= 0) { /* a second candidate goes to scratch first */
+            if (!other && !(other = ots_enc_scratch(OTS_WS_INT2, ocap)))
+                return OTS_ENOMEM;
+            bw.p = other;
+            bw.cap = ocap;
+        }
+        if (want1[t]) {
+            int k = abest >= 0 && alts[0] + extra == r->alt; /* keep the best so far */
+            if (!alts[k] && !(alts[k] = ots_enc_scratch(k ? OTS_WS_ALT2 : OTS_WS_ALT, extra + acap)))
+                return OTS_ENOMEM;
+            aw.p = alts[k] + extra;
+        }
+        encode_pass(t, v, nv, want0[t] ? &bw : NULL, want1[t] ? &aw : NULL);
+        if (want0[t] && !bw.over && bw.len < best && bw.len < nv * 8) {
+            if (bw.p != dst)
+                memcpy(dst, bw.p, bw.len);
+            best = bw.len;
+            tbest = t;
+        }
+        if (want1[t] && !aw.over && aw.len <= nv * 8) {
+            double ze = zest_bytes(&z);
+            if (ze < zbest) {
+                zbest = ze;
+                abest = t;
+                alen = aw.len;
+                r->alt = aw.p;
+            }
+        }
+    }
+    if (tbest >= 0) {
+        r->enc[0] = tenc[tbest];
+        r->size[0] = best;
+    } else if (nv * 8 <= cap) {
+        for (size_t i = 0; i < nv; i++)
+            ots_le64_put(dst + 8 * i, (uint64_t)v[i]);
+        r->size[0] = nv * 8;
+    } else {
+        r->size[0] = SIZE_MAX;
+    }
+    if (abest >= 0 && (tenc[abest] != r->enc[0] || alen != r->size[0])) {
+        r->enc[1] = tenc[abest];
+        r->size[1] = alen;
+        r->zest = zbest;
+    } else if (abest < 0 && aligned && !any1 && r->enc[0] != OTS_ENC_RAW) {
+        /* no transform promises anything to zstd: offer it the raw bytes */
+        uint8_t *ab = ots_enc_scratch(OTS_WS_ALT, extra + nv * 8);
+        if (!ab)
+            return OTS_ENOMEM;
+        r->alt = ab + extra;
+        for (size_t i = 0; i < nv; i++)
+            ots_le64_put(r->alt + 8 * i, (uint64_t)v[i]);
+        r->enc[1] = OTS_ENC_RAW;
+        r->size[1] = nv * 8;
+        r->zest = 0;
+    } else {
+        r->alt = NULL;
+    }
+    return OTS_OK;
 }
 
 /* ---- decoder ---------------------------------------------------------------------------- */
@@ -572,11 +864,12 @@ static inline __attribute__((always_inline)) void unpack_t(const uint8_t *in, ui
     for (unsigned g = 0; g < B / 8; g++) {
         const uint8_t *q = in + (size_t)g * w;
         uint64_t *o = out + (size_t)g * 8;
+        const uint64_t word = w && w <= 8 ? ots_enc_ld64(q) : 0; /* the whole group in one load */
 #define UNPACK1(j)                                                                                                     \
     do {                                                                                                               \
         const unsigned bit_ = (j)*w, off_ = bit_ >> 3, sh_ = bit_ & 7;                                                 \
-        uint64_t x_ = w ? ots_enc_ld64(q + off_) >> sh_ : 0;                                                           \
-        if (sh_ + w > 64)                                                                                              \
+        uint64_t x_ = !w ? 0 : w <= 8 ? word >> (bit_ & 63) : ots_enc_ld64(q + off_) >> sh_;                           \
+        if (w > 8 && sh_ + w > 64)                                                                                     \
             x_ |= (uint64_t)q[off_ + 8] << ((64 - sh_) & 63);                                                          \
         x_ = base + (x_ & mask);                                                                                       \
         if (mode == 0) {                                                                                               \
@@ -641,9 +934,12 @@ static void unpack_dod(const uint8_t *in, uint64_t base, uint64_t *out, unsigned
 
 /* ALP fast path: unpack B values and store doubles straight from the decoding
  * table.  mode 0 (FOR): x = base + v; mode 1 (DELTA): x = running sum.  idx
- * = x - imin indexes the table (masked, so never out of bounds); *chk
- * accumulates every idx so the caller can tell whether one exceeded pmask
- * (a corrupt chunk).  *accp holds the running sum for DELTA. */
+ * = x - imin indexes the table.  Where the block's (FOR) or a group of 8's
+ * (DELTA) indices provably stay within [0, pmask] — from the base, the width
+ * and the running sum at the group's start — the values are looked up
+ * directly; elsewhere each index is masked (so never out of bounds) and
+ * accumulated in *chk so the caller can tell whether one exceeded pmask (a
+ * corrupt chunk).  *accp holds the running sum for DELTA. */
 #define TAB_WMAX 20 /* a table spans < 2^16 values, so valid FOR/DELTA widths are <= 17 */
 static inline __attribute__((always_inline)) void unpack_tab_t(const uint8_t *in, uint64_t base, double *out,
                                                                uint64_t *accp, const double *tab, uint64_t imin,
@@ -652,13 +948,23 @@ static inline __attribute__((always_inline)) void unpack_tab_t(const uint8_t *in
 {
     const uint64_t mask = ((uint64_t)1 << w) - 1;
     uint64_t acc = *accp - imin, chk = 0, bo = base - imin;
+    /* FOR: every index is bo + v with v <= mask */
+    const int for_safe = mode == 0 && bo <= pmask && bo + mask <= pmask;
+    /* DELTA: over 8 steps of base + v (v <= mask) the sum moves by at least
+     * lo8 (<= 0) and at most hi8 (>= 0), when base is small enough to bound */
+    const int64_t sb = (int64_t)base;
+    const int small = sb > -((int64_t)1 << 31) && sb < ((int64_t)1 << 31);
+    const uint64_t lo8 = small && sb < 0 ? (uint64_t)(-8 * sb) : 0;
+    const uint64_t hi8 = small && sb + (int64_t)mask > 0 ? (uint64_t)(8 * (sb + (int64_t)mask)) : 0;
     for (unsigned g = 0; g < B / 8; g++) {
         const uint8_t *q = in + (size_t)g * w;
         double *o = out + (size_t)g * 8;
+        const uint64_t word = w && w <= 8 ? ots_enc_ld64(q) : 0; /* the whole group in one load */
+        const int safe = mode == 0 ? for_safe : small && acc >= lo8 && acc <= pmask && acc + hi8 <= pmask;
 #define UNPACK1(j)                                                                                                     \
     do {                                                                                                               \
         const unsigned bit_ = (j)*w, off_ = bit_ >> 3, sh_ = bit_ & 7;                                                 \
-        uint64_t x_ = w ? (ots_enc_ld64(q + off_) >> sh_) & mask : 0;                                                  \
+        uint64_t x_ = !w ? 0 : w <= 8 ? (word >> (bit_ & 63)) & mask : (ots_enc_ld64(q + off_) >> sh_) & mask;         \
         uint64_t i_;                                                                                                   \
         if (mode == 0) {                                                                                               \
             i_ = x_ + bo;                                                                                              \
@@ -666,17 +972,32 @@ static inline __attribute__((always_inline)) void unpack_tab_t(const uint8_t *in
             acc += x_ + base;                                                                                          \
             i_ = acc;                                                                                                  \
         }                                                                                                              \
-        chk |= i_;                                                                                                     \
-        o[j] = tab[i_ & pmask];                                                                                        \
+        if (safe) {                                                                                                    \
+            o[j] = tab[i_];                                                                                            \
+        } else {                                                                                                       \
+            chk |= i_;                                                                                                 \
+            o[j] = tab[i_ & pmask];                                                                                    \
+        }                                                                                                              \
     } while (0)
-        UNPACK1(0);
-        UNPACK1(1);
-        UNPACK1(2);
-        UNPACK1(3);
-        UNPACK1(4);
-        UNPACK1(5);
-        UNPACK1(6);
-        UNPACK1(7);
+        if (safe) {
+            UNPACK1(0);
+            UNPACK1(1);
+            UNPACK1(2);
+            UNPACK1(3);
+            UNPACK1(4);
+            UNPACK1(5);
+            UNPACK1(6);
+            UNPACK1(7);
+        } else {
+            UNPACK1(0);
+            UNPACK1(1);
+            UNPACK1(2);
+            UNPACK1(3);
+            UNPACK1(4);
+            UNPACK1(5);
+            UNPACK1(6);
+            UNPACK1(7);
+        }
 #undef UNPACK1
     }
     *accp = acc + imin;
@@ -898,18 +1219,38 @@ int ots_enc_int_decode(const uint8_t *src, size_t len, uint8_t enc, size_t nv, c
             unpack_for(in, base, o, w);
             for (unsigned k = 0; k < ne; k++)
                 o[epos[k]] = base + ots_enc_unzz(eval[k]);
+            uint64_t a = acc, d = dl; /* locals: acc's address is taken above */
+            if (t == T_DELTA && sink->tab && o == tmp) {
+                /* running sum and table lookup in one pass */
+                const double *tab = sink->tab;
+                double *of = sink->f64 + at;
+                const uint64_t imin = sink->imin, pmask = sink->pmask;
+                uint64_t chk = 0;
+                for (unsigned i = 0; i < m; i++) {
+                    a += o[i];
+                    uint64_t idx = a - imin;
+                    chk |= idx;
+                    of[i] = tab[idx & pmask];
+                }
+                acc = a;
+                bad |= chk > pmask;
+                at += m;
+                continue;
+            }
             if (t == T_DELTA) {
                 for (unsigned i = 0; i < m; i++) {
-                    acc += o[i];
-                    o[i] = acc;
+                    a += o[i];
+                    o[i] = a;
                 }
             } else if (t == T_DOD) {
                 for (unsigned i = 0; i < m; i++) {
-                    dl += o[i];
-                    acc += dl;
-                    o[i] = acc;
+                    d += o[i];
+                    a += d;
+                    o[i] = a;
                 }
             }
+            acc = a;
+            dl = d;
         }
         if (o == tmp)
             emit(sink, at, tmp, m, &bad);

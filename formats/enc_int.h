@@ -110,7 +110,61 @@ typedef struct ots_enc_body {
     uint8_t inner;    /* inner integer encoding (ALP, DICT) or 0 */
     const uint8_t *p; /* body bytes (may be dst + body offset itself) */
     size_t len;       /* body bytes */
+    double zest;      /* estimated bytes after zstd (entropy of the symbols), or 0 if unknown */
 } ots_enc_body;
+
+/* zstd policy (chunk.md §9).  By default a zstd frame is kept only if it
+ * saves at least 1/OTS_ENC_ZSTD_SAVE of the smallest plain body: a frame
+ * that saves less costs more in decode speed (zstd roughly doubles the
+ * decode time of a bit-packed body) than it gains on disk.  Highly
+ * compressible bodies (timestamps, tag and dictionary codes, booleans) save
+ * far more and keep it.  OTS_FMT_ZSTD_MAX (archive tier) keeps any frame
+ * that is smaller. */
+#define OTS_ENC_ZSTD_SAVE 6
+/* The largest zstd frame kept over a plain body of `plain` bytes (default policy). */
+static inline size_t ots_enc_zstd_keep(size_t plain) { return plain - (plain + OTS_ENC_ZSTD_SAVE - 1) / OTS_ENC_ZSTD_SAVE; }
+/* The entropy estimate of a body after zstd (ots_enc_body.zest) is only an
+ * estimate: LZ matches can beat it.  A candidate is skipped only when its
+ * estimate exceeds the size it must reach by this factor. */
+#define OTS_ENC_ZEST_SLACK 1.03
+/* zstd modes derived from the encoder flags: none, the default policy, or ZSTD_MAX. */
+enum { OTS_ENC_Z_NONE = 0, OTS_ENC_Z_POLICY = 1, OTS_ENC_Z_MAX = 2 };
+static inline int ots_enc_zmode(int flags)
+{
+    return (flags & OTS_FMT_NO_ZSTD) ? OTS_ENC_Z_NONE : (flags & OTS_FMT_ZSTD_MAX) ? OTS_ENC_Z_MAX : OTS_ENC_Z_POLICY;
+}
+
+/* ---- per-thread scratch (chunk.c) ------------------------------------------------
+ * Encoders and decoders need working arrays as large as the chunk (dense
+ * values, scaled integers, dictionary tables, candidate bodies, zstd output and
+ * decompressed bodies).  Allocating them per call costs a page fault per
+ * 4 KiB on every chunk, so each thread keeps one buffer per slot, grown as
+ * needed and reused; zstd contexts likewise.  Freed when the thread exits
+ * (slots over OTS_ENC_WS_KEEP bytes are freed after each call).  A buffer is
+ * valid until the next ots_enc_scratch call for the same slot on the same
+ * thread; no two live uses within one encode or decode share a slot. */
+enum ots_enc_slot {
+    OTS_WS_DENSE,    /* encode: non-NULL values gathered */
+    OTS_WS_ALT,      /* encode: the zstd-friendly candidate body */
+    OTS_WS_ALT2,     /* encode: another one being compared */
+    OTS_WS_INT2,     /* encode: a second integer body being compared */
+    OTS_WS_Z0,       /* encode: zstd output */
+    OTS_WS_Z1,       /* encode: zstd output (the other of two) */
+    OTS_WS_ALP_INTS, /* encode: ALP scaled integers */
+    OTS_WS_ALP_XPOS, /* encode: ALP exception positions */
+    OTS_WS_ALP_XRAW, /* encode: ALP exception bits */
+    OTS_WS_AUX,      /* encode: Gorilla body, dictionary codes */
+    OTS_WS_DICT,     /* encode: dictionary entries */
+    OTS_WS_DTAB,     /* encode: dictionary hash table */
+    OTS_WS_BODY,     /* decode: zstd-decompressed body */
+    OTS_WS_TAB,      /* decode: ALP quotient table */
+    OTS_WS_NSLOT
+};
+#define OTS_ENC_WS_KEEP ((size_t)16 << 20)
+/* A buffer of at least `bytes` for slot (contents undefined), or NULL. */
+void *ots_enc_scratch(unsigned slot, size_t bytes);
+/* Free the slots grown past OTS_ENC_WS_KEEP (end of every encode/decode). */
+void ots_enc_ws_trim(void);
 
 /* Facts about the chunk that the epilogue writes into the header. */
 typedef struct ots_enc_info {
@@ -128,18 +182,19 @@ typedef struct ots_enc_info {
 int ots_enc_begin(uint8_t kind, const uint8_t *valid, size_t n, uint8_t *dst, size_t dst_cap, size_t bound,
                   ots_enc_info *info);
 
-/* Finish a chunk: cand[0] is the best body without zstd; every candidate is
- * also tried under zstd (unless OTS_FMT_NO_ZSTD) and the smallest stored
- * body wins.  Writes the body at dst + info->body_off and the header; fills
- * st.  Returns the chunk's total bytes or OTS_ENOMEM. */
+/* Finish a chunk: cand[0] is the best body without zstd; the candidates are
+ * also tried under zstd (unless OTS_FMT_NO_ZSTD) and a frame is kept under
+ * the policy above (smallest wins).  A candidate whose zest or a trial of a
+ * prefix shows it cannot reach the policy's size is not compressed in full.
+ * Writes the body at dst + info->body_off and the header; fills st.
+ * Returns the chunk's total bytes or OTS_ENOMEM. */
 ssize_t ots_enc_finish(const ots_enc_info *info, const ots_enc_body *cand, size_t ncand, int flags, uint8_t *dst,
                        ots_fmt_chunk_stats *st);
 
-/* Gather the non-NULL elements (size bytes each) of v into a new ots_malloc'd
- * array (*dense); if there are no NULLs *dense is v itself and *owned NULL.
+/* Gather the non-NULL elements (size bytes each) of v into scratch slot
+ * OTS_WS_DENSE (*dense); if there are no NULLs *dense is v itself.
  * Returns OTS_OK or OTS_ENOMEM. */
-int ots_enc_gather(const void *v, size_t size, const uint8_t *valid, size_t n, size_t nv, const void **dense,
-                   void **owned);
+int ots_enc_gather(const void *v, size_t size, const uint8_t *valid, size_t n, size_t nv, const void **dense);
 
 /* An opened chunk for decoding. */
 typedef struct ots_enc_chunk {
@@ -148,7 +203,7 @@ typedef struct ots_enc_chunk {
     const uint8_t *body;   /* raw (decompressed) body */
     size_t body_len;       /* raw body bytes */
     size_t body_off;       /* offset of the body in the chunk (for err->offset) */
-    uint8_t *owned;        /* decompression buffer to ots_free, or NULL */
+    int unzstd;            /* body is the decompressed copy (scratch slot OTS_WS_BODY) */
     size_t nv;             /* non-NULL rows */
 } ots_enc_chunk;
 
@@ -177,27 +232,29 @@ typedef struct ots_enc_blk {
     uint8_t w;
 } ots_enc_blk;
 
-/* The plan for one integer column: sizes of every candidate body and the
- * per-block decisions, so the winner can be written without re-analysis. */
-typedef struct ots_enc_int_plan {
-    size_t nv;          /* values */
-    int64_t min, max;   /* over the values */
-    uint8_t enc[2];     /* best encoding: [0] smallest, [1] best guess after zstd (byte-aligned widths) */
-    size_t size[2];     /* body bytes of enc[0] / enc[1] */
-    size_t nblk[3];     /* blocks of the FOR, DELTA, DOD streams */
-    ots_enc_blk *blk;   /* [transform 0..2][mode 0..1][block]; only planned transforms are filled */
-    size_t tsize[3][2]; /* body bytes per transform and mode; SIZE_MAX if not planned */
-    double test[3];     /* mode 1: estimated bytes after zstd's entropy stage */
-} ots_enc_int_plan;
+/* What ots_enc_int_encode wrote. */
+typedef struct ots_enc_int_res {
+    int64_t min, max; /* as given */
+    uint8_t enc[2];   /* [0] the smallest body, written at dst; [1] the zstd-friendly body, if size[1] */
+    size_t size[2];   /* body bytes; size[0] is SIZE_MAX if no body fit in cap; size[1] 0 if there is none */
+    uint8_t *alt;     /* the zstd-friendly body, in scratch (OTS_WS_ALT or ALT2) after `extra` bytes left for the caller */
+    double zest;      /* its estimated bytes after zstd's entropy stage (without the extra bytes) */
+} ots_enc_int_res;
 
-/* Analyse nv values (nv may be 0).  aligned: also plan widths in {0,1,2,4,8,16,..}
- * that zstd's Huffman stage compresses well (else enc[1] = enc[0]).
- * Returns OTS_OK or OTS_ENOMEM; free with ots_enc_int_plan_free. */
-int ots_enc_int_plan_make(const int64_t *v, size_t nv, int aligned, ots_enc_int_plan *p);
-void ots_enc_int_plan_free(ots_enc_int_plan *p);
-/* Write the body of plan mode `mode` (0 or 1) into dst (p->size[mode] bytes);
- * returns the bytes written. */
-size_t ots_enc_int_write(const ots_enc_int_plan *p, const int64_t *v, int mode, uint8_t *dst);
+/* Smallest and largest of v[0..nv) (0, 0 if nv is 0). */
+void ots_enc_minmax(const int64_t *v, size_t nv, int64_t *mn, int64_t *mx);
+
+/* Encode nv integers whose min and max are mn, mx: the smallest of CONST,
+ * FOR, DELTA, DOD and RAW goes to dst (capacity cap; if no body fits,
+ * size[0] = SIZE_MAX).  With zmode (OTS_ENC_Z_*) other than NONE, a body with
+ * widths in {0,1,2,4,8,16,..} that zstd's Huffman stage compresses well may
+ * also be written (res->alt): always if it differs (MAX), or (POLICY) only if
+ * an estimate says zstd over it could pass the policy.  extra: bytes the
+ * caller puts before the integer body (ALP header, dictionary) in both
+ * bodies; they count in the policy as incompressible.  Long columns choose
+ * their transform on a sample of the blocks.  OTS_OK or OTS_ENOMEM. */
+int ots_enc_int_encode(const int64_t *v, size_t nv, int64_t mn, int64_t mx, int zmode, size_t extra, uint8_t *dst,
+                       size_t cap, ots_enc_int_res *r);
 
 /* Where decoded integers go (exactly one of i64 / f64 / u32 is set). */
 typedef struct ots_enc_sink {

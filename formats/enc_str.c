@@ -10,48 +10,89 @@
  * NUL-terminated, plus a code per row; NULL rows get the code of an ""
  * entry (added if the chunk has none).
  */
+#include <stddef.h>
+
 #include "formats/enc_int.h"
 
 /* ---- dictionary building ------------------------------------------------------------------- */
 typedef struct dent {
     const char *p;
     uint32_t len;
-    uint64_t h;
+    uint64_t key; /* the first min(len, 8) bytes (see key8) */
+    uint64_t h;   /* hash */
 } dent;
 
+#define DICT_TAB0 256 /* hash slots held in the dict itself */
+
 typedef struct dict {
-    dent *e;       /* distinct values, in order of first appearance */
-    size_t n, cap; /* entries, capacity */
-    uint32_t *tab; /* open addressing: entry index + 1, 0 = empty */
-    size_t tcap;   /* power of two */
+    dent *e;        /* distinct values, in order of first appearance (capacity: the rows) */
+    size_t n;       /* entries */
+    uint32_t *tab;  /* open addressing: entry index + 1, 0 = empty; load <= 1/2 */
+    size_t tcap;    /* power of two */
+    uint32_t tab0[DICT_TAB0];
 } dict;
 
-static void dict_free(dict *d)
+/* Up to 8 bytes of p as an integer, built from overlapping loads; for len <=
+ * 8 two strings of the same length are equal exactly when their keys are. */
+static inline uint64_t key8(const char *p, uint32_t len)
 {
-    ots_free(d->e);
-    ots_free(d->tab);
+    if (len >= 8) {
+        uint64_t k;
+        memcpy(&k, p, 8);
+        return k;
+    }
+    if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+        return a | (uint64_t)b << ((len - 4) * 8);
+    }
+    if (!len)
+        return 0;
+    return (uint64_t)(uint8_t)p[0] | (uint64_t)(uint8_t)p[len / 2] << 8 | (uint64_t)(uint8_t)p[len - 1] << 16;
+}
+
+static inline uint64_t str_hash(const char *p, uint32_t len, uint64_t key)
+{
+    if (len <= 8) {
+        uint64_t h = (key ^ ((uint64_t)len << 59)) * 0x9e3779b97f4a7c15ull;
+        return h ^ (h >> 29);
+    }
+    return ots_fmt_hash64(p, len);
+}
+
+static inline int dent_eq(const dent *e, const char *p, uint32_t len, uint64_t key, uint64_t h)
+{
+    if (e->len != len || e->key != key)
+        return 0;
+    return len <= 8 || (e->h == h && memcmp(e->p + 8, p + 8, len - 8) == 0);
+}
+
+static int dict_init(dict *d, size_t rows)
+{
+    memset(d, 0, offsetof(dict, tab0));
+    d->e = ots_enc_scratch(OTS_WS_DICT, (rows ? rows : 1) * sizeof *d->e);
+    if (!d->e)
+        return OTS_ENOMEM;
+    d->tab = d->tab0;
+    d->tcap = DICT_TAB0;
+    memset(d->tab0, 0, sizeof d->tab0);
+    return OTS_OK;
 }
 
 static int dict_grow(dict *d)
 {
-    size_t tcap = d->tcap ? d->tcap * 2 : 256;
-    uint32_t *tab = ots_calloc(tcap, sizeof *tab);
-    dent *e = ots_realloc(d->e, tcap / 2 * sizeof *e);
-    if (!tab || !e) {
-        ots_free(tab);
-        if (e)
-            d->e = e;
+    size_t tcap = d->tcap * 2;
+    uint32_t *tab = ots_enc_scratch(OTS_WS_DTAB, tcap * sizeof *tab);
+    if (!tab)
         return OTS_ENOMEM;
-    }
-    d->e = e;
-    d->cap = tcap / 2;
+    memset(tab, 0, tcap * sizeof *tab);
     for (size_t i = 0; i < d->n; i++) {
-        size_t s = (size_t)e[i].h & (tcap - 1);
+        size_t s = (size_t)d->e[i].h & (tcap - 1);
         while (tab[s])
             s = (s + 1) & (tcap - 1);
         tab[s] = (uint32_t)(i + 1);
     }
-    ots_free(d->tab);
     d->tab = tab;
     d->tcap = tcap;
     return OTS_OK;
@@ -60,20 +101,19 @@ static int dict_grow(dict *d)
 /* Code of s (adding it if new), or OTS_ENOMEM. */
 static int64_t dict_code(dict *d, const char *p, uint32_t len)
 {
-    if (d->n >= d->cap && dict_grow(d))
+    if (2 * (d->n + 1) > d->tcap && dict_grow(d))
         return OTS_ENOMEM;
-    uint64_t h = ots_fmt_hash64(p, len);
+    uint64_t key = key8(p, len), h = str_hash(p, len, key);
     size_t s = (size_t)h & (d->tcap - 1);
     for (;;) {
         uint32_t k = d->tab[s];
         if (!k)
             break;
-        const dent *e = &d->e[k - 1];
-        if (e->h == h && e->len == len && (len == 0 || memcmp(e->p, p, len) == 0))
+        if (dent_eq(&d->e[k - 1], p, len, key, h))
             return k - 1;
         s = (s + 1) & (d->tcap - 1);
     }
-    d->e[d->n] = (dent){p, len, h};
+    d->e[d->n] = (dent){p, len, key, h};
     d->tab[s] = (uint32_t)(d->n + 1);
     return (int64_t)d->n++;
 }
@@ -93,7 +133,58 @@ static size_t write_lens_bytes(const ots_fmt_str *v, const uint8_t *valid, size_
     return (size_t)(o - s);
 }
 
-static size_t write_dict(const dict *d, const ots_enc_int_plan *plan, const int64_t *codes, int mode, uint8_t *o)
+/* Give each non-NULL value of v[0..n) its dictionary code at *cp (advanced),
+ * and sum the values' lengths (*total) and their varints' bytes (*lens).
+ * Runs of one value are common (a status that rarely changes), so a value is
+ * compared with the previous one before hashing, and lengths are summed per
+ * run.  OTS_OK, OTS_EINVAL (a NULL pointer with a length) or OTS_ENOMEM.
+ * (Inlined twice, so the valid == NULL loop has no check per value.) */
+static inline __attribute__((always_inline)) int dict_codes(dict *d, const ots_fmt_str *v, const uint8_t *valid,
+                                                            size_t n, int64_t **cpp, size_t *total_out,
+                                                            size_t *lens_out)
+{
+    size_t total = 0, lens = 0, run_start = 0, run_len = 0;
+    const char *pp = NULL;
+    uint32_t pl = UINT32_MAX;
+    uint64_t pkey = 0;
+    int64_t pc = 0;
+    int64_t *cp = *cpp, *c0 = cp;
+    for (size_t i = 0; i < n; i++) {
+        if (valid && !valid[i])
+            continue;
+        const char *p = v[i].p;
+        uint32_t l = v[i].len;
+        if (__builtin_expect(p != pp || l != pl, 0)) {
+            if (l && !p)
+                return OTS_EINVAL;
+            uint64_t key = key8(p, l);
+            if (l != pl || (l > 8 ? memcmp(p, pp, l) != 0 : key != pkey)) {
+                run_len = (size_t)(cp - c0) - run_start;
+                total += run_len * (pl == UINT32_MAX ? 0 : pl);
+                lens += run_len * ots_enc_vlen(pl);
+                run_start = (size_t)(cp - c0);
+                if ((pc = dict_code(d, p, l)) < 0)
+                    return OTS_ENOMEM;
+                pl = l;
+                pkey = key;
+            }
+            pp = p;
+        }
+        *cp++ = pc;
+    }
+    run_len = (size_t)(cp - c0) - run_start;
+    if (run_len) {
+        total += run_len * pl;
+        lens += run_len * ots_enc_vlen(pl);
+    }
+    *cpp = cp;
+    *total_out = total;
+    *lens_out = lens;
+    return OTS_OK;
+}
+
+/* The dictionary part of a DICT body (its size was computed as dict_bytes). */
+static size_t write_dict(const dict *d, uint8_t *o)
 {
     uint8_t *s = o;
     o += ots_fmt_varint_put(o, d->n);
@@ -104,7 +195,6 @@ static size_t write_dict(const dict *d, const ots_enc_int_plan *plan, const int6
             memcpy(o, d->e[k].p, d->e[k].len);
             o += d->e[k].len;
         }
-    o += ots_enc_int_write(plan, codes, mode, o);
     return (size_t)(o - s);
 }
 
@@ -113,78 +203,70 @@ ssize_t ots_fmt_chunk_encode_str(const ots_fmt_str *v, const uint8_t *valid, siz
 {
     if (!v && n)
         return OTS_EINVAL;
-    size_t total = 0, lens = 0, nv = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (valid && !valid[i])
-            continue;
-        if (v[i].len && !v[i].p)
-            return OTS_EINVAL;
-        total += v[i].len;
-        lens += ots_enc_vlen(v[i].len);
-        nv++;
-    }
+    /* one pass: check the values, sum their lengths and give each its
+     * dictionary code; runs of one value are common (a status that rarely
+     * changes), so a value is compared with the previous one before hashing */
+    dict d;
+    int64_t *codes = ots_enc_scratch(OTS_WS_AUX, (n ? n : 1) * sizeof *codes);
+    if (!codes || dict_init(&d, n))
+        return OTS_ENOMEM;
+    size_t total = 0, lens = 0;
+    int64_t *cp = codes;
+    int rc0 = valid ? dict_codes(&d, v, valid, n, &cp, &total, &lens) : dict_codes(&d, v, NULL, n, &cp, &total, &lens);
+    if (rc0)
+        return rc0;
+    size_t nv = (size_t)(cp - codes);
     ots_enc_info info;
     int rc = ots_enc_begin(OTS_KIND_STR, valid, n, dst, dst_cap, ots_fmt_chunk_bound_str(n, total), &info);
     if (rc)
         return rc;
     uint8_t *body = dst + info.body_off;
+    size_t bodycap = dst_cap - info.body_off;
     ots_enc_body cand[2];
     size_t ncand = 1;
     if (nv == 0) {
-        cand[0] = (ots_enc_body){OTS_ENC_STRRAW, 0, body, 0};
+        cand[0] = (ots_enc_body){OTS_ENC_STRRAW, 0, body, 0, 0};
         return ots_enc_finish(&info, cand, 1, flags, dst, st);
     }
-
-    ssize_t out = OTS_ENOMEM;
-    dict d = {0};
-    ots_enc_int_plan plan;
-    memset(&plan, 0, sizeof plan);
-    uint8_t *alt = NULL;
-    int64_t *codes = ots_malloc(nv * sizeof *codes);
-    if (!codes)
-        goto out_free;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (valid && !valid[i])
-            continue;
-        int64_t c = dict_code(&d, v[i].p, v[i].len);
-        if (c < 0)
-            goto out_free;
-        codes[k++] = c;
-    }
-    int aligned = !(flags & OTS_FMT_NO_ZSTD);
-    if (ots_enc_int_plan_make(codes, nv, aligned, &plan))
-        goto out_free;
     size_t dict_bytes = ots_enc_vlen(d.n);
     for (size_t j = 0; j < d.n; j++)
         dict_bytes += ots_enc_vlen(d.e[j].len) + d.e[j].len;
-    size_t dsize = dict_bytes + plan.size[0], rsize = lens + total;
+    size_t rsize = lens + total, dsize = SIZE_MAX;
+    int zmode = ots_enc_zmode(flags);
+    ots_enc_int_res ir;
+    memset(&ir, 0, sizeof ir);
+    if (dict_bytes < rsize) { /* DICT written in place: dictionary, then the codes */
+        write_dict(&d, body);
+        if (ots_enc_int_encode(codes, nv, 0, (int64_t)d.n - 1, zmode, dict_bytes, body + dict_bytes,
+                               bodycap - dict_bytes, &ir))
+            return OTS_ENOMEM;
+        if (ir.size[0] != SIZE_MAX)
+            dsize = dict_bytes + ir.size[0];
+    }
     if (dsize < rsize) {
-        cand[0] = (ots_enc_body){OTS_ENC_DICT, plan.enc[0], body, write_dict(&d, &plan, codes, 0, body)};
+        cand[0] = (ots_enc_body){OTS_ENC_DICT, ir.enc[0], body, dsize, 0};
         info.max_bits = (uint64_t)(d.n - 1);
     } else {
-        cand[0] = (ots_enc_body){OTS_ENC_STRRAW, 0, body, write_lens_bytes(v, valid, n, body)};
+        cand[0] = (ots_enc_body){OTS_ENC_STRRAW, 0, body, write_lens_bytes(v, valid, n, body), 0};
         info.max_bits = (uint64_t)(nv - 1);
     }
-    if (aligned && (cand[0].enc != OTS_ENC_DICT || plan.size[1] != plan.size[0] || plan.enc[1] != plan.enc[0])) {
-        if (!(alt = ots_malloc(dict_bytes + plan.size[1])))
-            goto out_free;
-        cand[ncand++] = (ots_enc_body){OTS_ENC_DICT, plan.enc[1], alt, write_dict(&d, &plan, codes, 1, alt)};
+    /* the dictionary with zstd-friendly codes (written only if zstd over it
+     * may pay; the dictionary's bytes count as they are) */
+    if (ir.size[1]) {
+        uint8_t *ab = ir.alt - dict_bytes;
+        write_dict(&d, ab);
+        cand[ncand++] =
+            (ots_enc_body){OTS_ENC_DICT, ir.enc[1], ab, dict_bytes + ir.size[1], ir.zest + (double)dict_bytes};
     }
-    out = ots_enc_finish(&info, cand, ncand, flags, dst, st);
+    ssize_t out = ots_enc_finish(&info, cand, ncand, flags, dst, st);
     /* min/max are codes as the decoder returns them; STRRAW vs DICT may have
      * changed under zstd. */
-    if (out > 0 && cand[0].enc != ((const uint8_t *)dst)[2]) {
+    if (out > 0 && cand[0].enc != dst[2]) {
         uint64_t mx = dst[2] == OTS_ENC_DICT ? d.n - 1 : nv - 1;
         ots_le64_put(dst + 40, mx);
         if (st)
             st->max_i = (int64_t)mx;
     }
-out_free:
-    ots_free(alt);
-    ots_enc_int_plan_free(&plan);
-    ots_free(codes);
-    dict_free(&d);
     return out;
 }
 

@@ -67,7 +67,8 @@ typedef struct ots_fmt_err {
  * bytes, write n values into caller arrays of capacity `cap` (OTS_EINVAL if
  * the chunk holds more), fill valid_out (1 byte per row, may be NULL if the
  * caller does not want it) and return the row count, or a negative code
- * (OTS_ECORRUPT with err filled).  Thread-safe; no global state. */
+ * (OTS_ECORRUPT with err filled).  Thread-safe; no shared state (each thread
+ * keeps reusable scratch memory, freed when the thread exits). */
 
 /* Encodings recorded in a chunk header (stable numbers; see chunk.md). */
 enum ots_fmt_encoding {
@@ -97,7 +98,8 @@ typedef struct ots_fmt_chunk_stats {
 
 /* Flags for encoders. */
 #define OTS_FMT_NO_ZSTD 0x1    /* never try zstd (tests, benchmarks of the raw codecs) */
-#define OTS_FMT_ZSTD_MAX 0x2   /* use a high zstd level (archive tier) */
+#define OTS_FMT_ZSTD_MAX 0x2   /* use a high zstd level and keep any frame that is smaller (archive tier);
+                                  by default a frame is kept only if it saves >= 1/6 (chunk.md §9) */
 
 size_t ots_fmt_chunk_bound_i64(size_t n);
 size_t ots_fmt_chunk_bound_f64(size_t n);
