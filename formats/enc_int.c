@@ -689,27 +689,20 @@ void ots_enc_minmax(const int64_t *v, size_t nv, int64_t *mn_out, int64_t *mx_ou
         *mn_out = *mx_out = 0;
         return;
     }
-    int64_t mn[4], mx[4];
-    for (unsigned k = 0; k < 4; k++)
-        mn[k] = mx[k] = v[0];
+    int64_t mn = v[0], mx = v[0];
     size_t i = 0;
-    for (; i + 4 <= nv; i += 4) {
-        for (unsigned k = 0; k < 4; k++) {
-            int64_t s = v[i + k];
-            mn[k] = s < mn[k] ? s : mn[k];
-            mx[k] = s > mx[k] ? s : mx[k];
-        }
+    for (; i + B <= nv; i += B) { /* whole blocks: the vectorised kernel */
+        int64_t bmn, bmx;
+        minmax_b((const uint64_t *)(v + i), &bmn, &bmx);
+        mn = bmn < mn ? bmn : mn;
+        mx = bmx > mx ? bmx : mx;
     }
     for (; i < nv; i++) {
-        mn[0] = v[i] < mn[0] ? v[i] : mn[0];
-        mx[0] = v[i] > mx[0] ? v[i] : mx[0];
+        mn = v[i] < mn ? v[i] : mn;
+        mx = v[i] > mx ? v[i] : mx;
     }
-    for (unsigned k = 1; k < 4; k++) {
-        mn[0] = mn[k] < mn[0] ? mn[k] : mn[0];
-        mx[0] = mx[k] > mx[0] ? mx[k] : mx[0];
-    }
-    *mn_out = mn[0];
-    *mx_out = mx[0];
+    *mn_out = mn;
+    *mx_out = mx;
 }
 
 int ots_enc_int_encode(const int64_t *v, size_t nv, int64_t mn, int64_t mx, int zmode, size_t extra, uint8_t *dst,
