@@ -220,14 +220,12 @@ static int hdr_get(const uint8_t *p, size_t len, ots_enc_hdr *h, ots_fmt_err *er
     switch (h->kind) {
     case OTS_KIND_I64: ok = is_int_enc(h->enc) && h->inner == 0; break;
     case OTS_KIND_F64:
-        ok = h->enc == OTS_ENC_ALP ? is_int_enc(h->inner)
-                                   : (h->enc == OTS_ENC_RAW || h->enc == OTS_ENC_CONST || h->enc == OTS_ENC_GORILLA) &&
-                                         h->inner == 0;
+        ok = h->enc == OTS_ENC_ALP
+                 ? is_int_enc(h->inner)
+                 : (h->enc == OTS_ENC_RAW || h->enc == OTS_ENC_CONST || h->enc == OTS_ENC_GORILLA) && h->inner == 0;
         break;
     case OTS_KIND_BOOL: ok = (h->enc == OTS_ENC_BITMAP || h->enc == OTS_ENC_CONST) && h->inner == 0; break;
-    default:
-        ok = h->enc == OTS_ENC_DICT ? is_int_enc(h->inner) : h->enc == OTS_ENC_STRRAW && h->inner == 0;
-        break;
+    default: ok = h->enc == OTS_ENC_DICT ? is_int_enc(h->inner) : h->enc == OTS_ENC_STRRAW && h->inner == 0; break;
     }
     if (!ok)
         return ots_enc_fail(err, 2, "expected a %s encoding, found encoding %u (inner %u)", kind_name(h->kind), h->enc,

@@ -49,23 +49,23 @@ enum { SCAN_NEED = 0, SCAN_ERROR = -1, SCAN_NOMEM = -2 };
 
 struct ots_csv {
     /* source */
-    int kind;          /* SRC_* */
-    int fd;            /* SRC_FD: owned, closed by ots_csv_close */
-    FILE *f;           /* SRC_FILE: not owned */
-    const char *mem;   /* SRC_MEM: not owned */
-    size_t mem_len;    /* bytes at mem */
-    size_t mem_off;    /* bytes of mem already copied into buf */
-    char *name;        /* for messages */
+    int kind;        /* SRC_* */
+    int fd;          /* SRC_FD: owned, closed by ots_csv_close */
+    FILE *f;         /* SRC_FILE: not owned */
+    const char *mem; /* SRC_MEM: not owned */
+    size_t mem_len;  /* bytes at mem */
+    size_t mem_off;  /* bytes of mem already copied into buf */
+    char *name;      /* for messages */
     /* buffer: buf[pos..end) is unread input; buf[end..end+CSV_PAD) is '\n' */
-    char *buf;         /* cap + CSV_PAD bytes */
-    size_t cap;        /* data capacity; grows only for a record longer than it */
+    char *buf;  /* cap + CSV_PAD bytes */
+    size_t cap; /* data capacity; grows only for a record longer than it */
     size_t pos;
     size_t end;
-    size_t start_cap;  /* first buffer size */
-    int started;       /* buffer allocated, BOM handled */
-    int eof;           /* the source has no more bytes */
-    int io_err;        /* a read failed: every later call returns OTS_EIO */
-    int skip_pending;  /* after an error: drop input up to and including the next '\n' */
+    size_t start_cap; /* first buffer size */
+    int started;      /* buffer allocated, BOM handled */
+    int eof;          /* the source has no more bytes */
+    int io_err;       /* a read failed: every later call returns OTS_EIO */
+    int skip_pending; /* after an error: drop input up to and including the next '\n' */
     /* position */
     uint64_t line;     /* 1-based line of buf[pos] */
     uint64_t rec_line; /* line on which the last record or error started */
@@ -304,10 +304,10 @@ static int grow_fields(ots_csv *c)
 
 /* Where a malformed record leaves the reader. */
 typedef struct scan_err {
-    uint64_t line;      /* where the fault is */
+    uint64_t line; /* where the fault is */
     size_t col;
-    const char *reason; /* NULL: the field is longer than max_field */
-    size_t resync;      /* buffer offset from which to look for the next '\n' */
+    const char *reason;   /* NULL: the field is longer than max_field */
+    size_t resync;        /* buffer offset from which to look for the next '\n' */
     uint64_t resync_line; /* line number of buf[resync] */
 } scan_err;
 
@@ -626,8 +626,8 @@ int ots_csv_next(ots_csv *c, const ots_csv_field **fields, size_t *nfields)
             if (e.reason)
                 set_err(c, "%s:%llu:%zu: %s", c->name, (unsigned long long)e.line, e.col, e.reason);
             else
-                set_err(c, "%s:%llu:%zu: field longer than max_field (%zu bytes)", c->name,
-                        (unsigned long long)e.line, e.col, c->max_field);
+                set_err(c, "%s:%llu:%zu: field longer than max_field (%zu bytes)", c->name, (unsigned long long)e.line,
+                        e.col, c->max_field);
             resync(c, &e);
             return OTS_EINVAL;
         }

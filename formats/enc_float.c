@@ -24,10 +24,10 @@
 static const double P10[19] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
                                1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
 #define ALP_EMAX 18
-#define ALP_LIMIT 0x1p51        /* |i| bound: keeps (double)i exact */
-#define ALP_ROUND 0x1.8p52      /* x + ALP_ROUND - ALP_ROUND rounds |x| < 2^51 to an integer */
-#define ALP_SAMPLE 64           /* values sampled to choose e */
-#define ALP_EXC_BYTES 10        /* rough bytes per exception, for choosing e */
+#define ALP_LIMIT 0x1p51   /* |i| bound: keeps (double)i exact */
+#define ALP_ROUND 0x1.8p52 /* x + ALP_ROUND - ALP_ROUND rounds |x| < 2^51 to an integer */
+#define ALP_SAMPLE 64      /* values sampled to choose e */
+#define ALP_EXC_BYTES 10   /* rough bytes per exception, for choosing e */
 #define CANON_NAN 0x7ff8000000000000ull
 
 /* i = round(v * 10^e) if (double)i / 10^e reproduces v bit for bit. */
@@ -78,12 +78,12 @@ static int alp_choose_e(const double *v, size_t nv)
 /* ALP analysis of one column. */
 typedef struct alp {
     unsigned e;
-    int64_t *ints;  /* nv scaled integers (exceptions hold a neighbour's value) */
-    uint32_t *xpos; /* exception positions, ascending */
-    uint64_t *xraw; /* exception bits */
-    size_t xc;      /* exceptions */
+    int64_t *ints;    /* nv scaled integers (exceptions hold a neighbour's value) */
+    uint32_t *xpos;   /* exception positions, ascending */
+    uint64_t *xraw;   /* exception bits */
+    size_t xc;        /* exceptions */
     int64_t min, max; /* over ints */
-    size_t hdr;     /* bytes before the inner integer body */
+    size_t hdr;       /* bytes before the inner integer body */
 } alp;
 
 /* GCC/Clang vector extensions: two doubles at a time (SSE2 on x86-64, NEON on

@@ -62,11 +62,14 @@ static inline uint64_t wmask(unsigned w) { return w >= 64 ? ~(uint64_t)0 : ((uin
 
 /* ---- encoder: streams and per-block choice ------------------------------------------ */
 
-#define WIDTHS(C)                                                                                                      \
-    C(0) C(1) C(2) C(3) C(4) C(5) C(6) C(7) C(8) C(9) C(10) C(11) C(12) C(13) C(14) C(15) C(16) C(17) C(18) C(19)      \
-    C(20) C(21) C(22) C(23) C(24) C(25) C(26) C(27) C(28) C(29) C(30) C(31) C(32) C(33) C(34) C(35) C(36) C(37)        \
-    C(38) C(39) C(40) C(41) C(42) C(43) C(44) C(45) C(46) C(47) C(48) C(49) C(50) C(51) C(52) C(53) C(54) C(55)        \
-    C(56) C(57) C(58) C(59) C(60) C(61) C(62) C(63) C(64)
+/* clang-format off */
+#define WIDTHS(C)                                                                                  \
+    C(0) C(1) C(2) C(3) C(4) C(5) C(6) C(7) C(8) C(9) C(10) C(11) C(12) C(13) C(14) C(15) C(16)   \
+    C(17) C(18) C(19) C(20) C(21) C(22) C(23) C(24) C(25) C(26) C(27) C(28) C(29) C(30) C(31)     \
+    C(32) C(33) C(34) C(35) C(36) C(37) C(38) C(39) C(40) C(41) C(42) C(43) C(44) C(45) C(46)     \
+    C(47) C(48) C(49) C(50) C(51) C(52) C(53) C(54) C(55) C(56) C(57) C(58) C(59) C(60) C(61)     \
+    C(62) C(63) C(64)
+/* clang-format on */
 
 enum { T_FOR = 0, T_DELTA = 1, T_DOD = 2 };
 
@@ -144,12 +147,12 @@ typedef uint64_t v2u_t __attribute__((vector_size(16)));
 
 /* What the window choice needs to know about one block's values. */
 typedef struct blkan {
-    unsigned m;            /* values */
-    unsigned nl, nh;       /* entries in lo / hi */
+    unsigned m;             /* values */
+    unsigned nl, nh;        /* entries in lo / hi */
     ext lo[NEXT], hi[NEXT]; /* the NEXT smallest (ascending) / largest (descending) distinct values, with counts */
-    uint64_t mn, range;    /* smallest value, largest - smallest */
-    int hist;              /* 0 < range < 256: h4 holds the counts (value mn + k in h4[k][0..3]) */
-    union {                /* four interleaved histograms (B <= 256: a quarter of a block fits a byte) */
+    uint64_t mn, range;     /* smallest value, largest - smallest */
+    int hist;               /* 0 < range < 256: h4 holds the counts (value mn + k in h4[k][0..3]) */
+    union {                 /* four interleaved histograms (B <= 256: a quarter of a block fits a byte) */
         uint8_t h4[256][4];
         uint32_t h32[256];
         v2u_t h128[64];
@@ -301,10 +304,10 @@ static size_t block_cost(const blkan *a, unsigned j, unsigned k, uint64_t base, 
 
 /* A block decision with what the writer needs to know. */
 typedef struct choice {
-    ots_enc_blk d;  /* window */
-    size_t bytes;   /* block bytes */
-    size_t hdr;     /* header + exception bytes */
-    unsigned nexc;  /* exceptions */
+    ots_enc_blk d; /* window */
+    size_t bytes;  /* block bytes */
+    size_t hdr;    /* header + exception bytes */
+    unsigned nexc; /* exceptions */
 } choice;
 
 /* Choose the cheapest window for a block in one mode (0 tight, 1 aligned
@@ -508,15 +511,15 @@ static inline __attribute__((always_inline)) void pack_t(const uint64_t *y, uint
         const uint64_t *v = y + (size_t)g * 8;
         uint8_t *q = out + (size_t)g * w;
         uint64_t wd[9] = {0};
-#define PACK1(j)                                                                                                       \
-    do {                                                                                                               \
-        const unsigned bit_ = (j)*w, k_ = bit_ >> 6, sh_ = bit_ & 63;                                                  \
-        if (w) {                                                                                                       \
-            const uint64_t y_ = v[j] - base;                                                                           \
-            wd[k_] |= y_ << sh_;                                                                                       \
-            if (sh_ + w > 64)                                                                                          \
-                wd[k_ + 1] |= y_ >> ((64 - sh_) & 63);                                                                 \
-        }                                                                                                              \
+#define PACK1(j)                                                      \
+    do {                                                              \
+        const unsigned bit_ = (j)*w, k_ = bit_ >> 6, sh_ = bit_ & 63; \
+        if (w) {                                                      \
+            const uint64_t y_ = v[j] - base;                          \
+            wd[k_] |= y_ << sh_;                                      \
+            if (sh_ + w > 64)                                         \
+                wd[k_ + 1] |= y_ >> ((64 - sh_) & 63);                \
+        }                                                             \
     } while (0)
         PACK1(0);
         PACK1(1);
@@ -536,7 +539,7 @@ static inline __attribute__((always_inline)) void pack_t(const uint64_t *y, uint
 static void pack_full(const uint64_t *y, uint64_t base, unsigned w, uint8_t *out)
 {
     switch (w) {
-#define C(W)                                                                                                           \
+#define C(W) \
     case W: pack_t(y, base, out, W); break;
         WIDTHS(C)
 #undef C
@@ -610,17 +613,17 @@ static size_t write_block(const uint64_t *x, unsigned m, const choice *ch, int r
 
 /* One body being written by encode_pass. */
 typedef struct bodyw {
-    uint8_t *p;        /* output */
-    size_t cap;        /* its capacity */
-    size_t len;        /* bytes written */
-    int over;          /* did not fit in cap */
-    ots_enc_blk prev;  /* the previous block's window */
-    zest_acc *z;       /* mode 1: estimate accumulated here */
+    uint8_t *p;       /* output */
+    size_t cap;       /* its capacity */
+    size_t len;       /* bytes written */
+    int over;         /* did not fit in cap */
+    ots_enc_blk prev; /* the previous block's window */
+    zest_acc *z;      /* mode 1: estimate accumulated here */
 } bodyw;
 
 /* The most bytes one block of m values can take (the chooser never picks
  * worse than w = 64 without exceptions), plus packing slack. */
-#define BLOCK_WORST(m) ((size_t)(m) * 8 + 12 + 8)
+#define BLOCK_WORST(m) ((size_t)(m)*8 + 12 + 8)
 
 /* Write transform t's body in mode 0 to w0 and/or mode 1 to w1 (either may
  * be NULL), analysing each block once. */
@@ -858,23 +861,23 @@ static inline __attribute__((always_inline)) void unpack_t(const uint8_t *in, ui
         const uint8_t *q = in + (size_t)g * w;
         uint64_t *o = out + (size_t)g * 8;
         const uint64_t word = w && w <= 8 ? ots_enc_ld64(q) : 0; /* the whole group in one load */
-#define UNPACK1(j)                                                                                                     \
-    do {                                                                                                               \
-        const unsigned bit_ = (j)*w, off_ = bit_ >> 3, sh_ = bit_ & 7;                                                 \
-        uint64_t x_ = !w ? 0 : w <= 8 ? word >> (bit_ & 63) : ots_enc_ld64(q + off_) >> sh_;                           \
-        if (w > 8 && sh_ + w > 64)                                                                                     \
-            x_ |= (uint64_t)q[off_ + 8] << ((64 - sh_) & 63);                                                          \
-        x_ = base + (x_ & mask);                                                                                       \
-        if (mode == 0) {                                                                                               \
-            o[j] = x_;                                                                                                 \
-        } else if (mode == 1) {                                                                                        \
-            acc += x_;                                                                                                 \
-            o[j] = acc;                                                                                                \
-        } else {                                                                                                       \
-            dl += x_;                                                                                                  \
-            acc += dl;                                                                                                 \
-            o[j] = acc;                                                                                                \
-        }                                                                                                              \
+#define UNPACK1(j)                                                                           \
+    do {                                                                                     \
+        const unsigned bit_ = (j)*w, off_ = bit_ >> 3, sh_ = bit_ & 7;                       \
+        uint64_t x_ = !w ? 0 : w <= 8 ? word >> (bit_ & 63) : ots_enc_ld64(q + off_) >> sh_; \
+        if (w > 8 && sh_ + w > 64)                                                           \
+            x_ |= (uint64_t)q[off_ + 8] << ((64 - sh_) & 63);                                \
+        x_ = base + (x_ & mask);                                                             \
+        if (mode == 0) {                                                                     \
+            o[j] = x_;                                                                       \
+        } else if (mode == 1) {                                                              \
+            acc += x_;                                                                       \
+            o[j] = acc;                                                                      \
+        } else {                                                                             \
+            dl += x_;                                                                        \
+            acc += dl;                                                                       \
+            o[j] = acc;                                                                      \
+        }                                                                                    \
     } while (0)
         UNPACK1(0);
         UNPACK1(1);
@@ -894,7 +897,7 @@ static void unpack_for(const uint8_t *in, uint64_t base, uint64_t *out, unsigned
 {
     uint64_t a = 0, d = 0;
     switch (w) {
-#define C(W)                                                                                                           \
+#define C(W) \
     case W: unpack_t(in, base, out, &a, &d, W, 0); break;
         WIDTHS(C)
 #undef C
@@ -906,7 +909,7 @@ static void unpack_delta(const uint8_t *in, uint64_t base, uint64_t *out, unsign
 {
     uint64_t d = 0;
     switch (w) {
-#define C(W)                                                                                                           \
+#define C(W) \
     case W: unpack_t(in, base, out, acc, &d, W, 1); break;
         WIDTHS(C)
 #undef C
@@ -917,7 +920,7 @@ static void unpack_delta(const uint8_t *in, uint64_t base, uint64_t *out, unsign
 static void unpack_dod(const uint8_t *in, uint64_t base, uint64_t *out, unsigned w, uint64_t *acc, uint64_t *dl)
 {
     switch (w) {
-#define C(W)                                                                                                           \
+#define C(W) \
     case W: unpack_t(in, base, out, acc, dl, W, 2); break;
         WIDTHS(C)
 #undef C
@@ -954,23 +957,23 @@ static inline __attribute__((always_inline)) void unpack_tab_t(const uint8_t *in
         double *o = out + (size_t)g * 8;
         const uint64_t word = w && w <= 8 ? ots_enc_ld64(q) : 0; /* the whole group in one load */
         const int safe = mode == 0 ? for_safe : small && acc >= lo8 && acc <= pmask && acc + hi8 <= pmask;
-#define UNPACK1(j)                                                                                                     \
-    do {                                                                                                               \
-        const unsigned bit_ = (j)*w, off_ = bit_ >> 3, sh_ = bit_ & 7;                                                 \
-        uint64_t x_ = !w ? 0 : w <= 8 ? (word >> (bit_ & 63)) & mask : (ots_enc_ld64(q + off_) >> sh_) & mask;         \
-        uint64_t i_;                                                                                                   \
-        if (mode == 0) {                                                                                               \
-            i_ = x_ + bo;                                                                                              \
-        } else {                                                                                                       \
-            acc += x_ + base;                                                                                          \
-            i_ = acc;                                                                                                  \
-        }                                                                                                              \
-        if (safe) {                                                                                                    \
-            o[j] = tab[i_];                                                                                            \
-        } else {                                                                                                       \
-            chk |= i_;                                                                                                 \
-            o[j] = tab[i_ & pmask];                                                                                    \
-        }                                                                                                              \
+#define UNPACK1(j)                                                                                             \
+    do {                                                                                                       \
+        const unsigned bit_ = (j)*w, off_ = bit_ >> 3, sh_ = bit_ & 7;                                         \
+        uint64_t x_ = !w ? 0 : w <= 8 ? (word >> (bit_ & 63)) & mask : (ots_enc_ld64(q + off_) >> sh_) & mask; \
+        uint64_t i_;                                                                                           \
+        if (mode == 0) {                                                                                       \
+            i_ = x_ + bo;                                                                                      \
+        } else {                                                                                               \
+            acc += x_ + base;                                                                                  \
+            i_ = acc;                                                                                          \
+        }                                                                                                      \
+        if (safe) {                                                                                            \
+            o[j] = tab[i_];                                                                                    \
+        } else {                                                                                               \
+            chk |= i_;                                                                                         \
+            o[j] = tab[i_ & pmask];                                                                            \
+        }                                                                                                      \
     } while (0)
         if (safe) {
             UNPACK1(0);
@@ -997,18 +1000,18 @@ static inline __attribute__((always_inline)) void unpack_tab_t(const uint8_t *in
     *chkp |= chk;
 }
 
-#define TAB_WIDTHS(C)                                                                                                  \
+#define TAB_WIDTHS(C) \
     C(0) C(1) C(2) C(3) C(4) C(5) C(6) C(7) C(8) C(9) C(10) C(11) C(12) C(13) C(14) C(15) C(16) C(17) C(18) C(19) C(20)
 
 /* Returns 0 if w has no fast path. */
-static int unpack_tab(const uint8_t *in, uint64_t base, double *out, uint64_t *acc, const ots_enc_sink *s, uint64_t *chk,
-                      unsigned w, int t)
+static int unpack_tab(const uint8_t *in, uint64_t base, double *out, uint64_t *acc, const ots_enc_sink *s,
+                      uint64_t *chk, unsigned w, int t)
 {
     const double *tab = s->tab;
     uint64_t imin = s->imin, pmask = s->pmask;
     if (t == T_FOR) {
         switch (w) {
-#define C(W)                                                                                                           \
+#define C(W) \
     case W: unpack_tab_t(in, base, out, acc, tab, imin, pmask, chk, W, 0); return 1;
             TAB_WIDTHS(C)
 #undef C
@@ -1016,7 +1019,7 @@ static int unpack_tab(const uint8_t *in, uint64_t base, double *out, uint64_t *a
         }
     }
     switch (w) {
-#define C(W)                                                                                                           \
+#define C(W) \
     case W: unpack_tab_t(in, base, out, acc, tab, imin, pmask, chk, W, 1); return 1;
         TAB_WIDTHS(C)
 #undef C
@@ -1071,8 +1074,7 @@ static int sink_check(uint64_t bad, const ots_enc_sink *s, uint64_t off, ots_fmt
     if (!bad)
         return OTS_OK;
     if (s->f64)
-        return ots_enc_fail(err, off, "expected ALP integers within [min, min + %llu]",
-                            (unsigned long long)s->pmask);
+        return ots_enc_fail(err, off, "expected ALP integers within [min, min + %llu]", (unsigned long long)s->pmask);
     return ots_enc_fail(err, off, "expected dictionary codes below %llu", (unsigned long long)s->limit);
 }
 
@@ -1118,10 +1120,8 @@ int ots_enc_int_decode(const uint8_t *src, size_t len, uint8_t enc, size_t nv, c
     }
     case OTS_ENC_FOR:
     case OTS_ENC_DELTA:
-    case OTS_ENC_DOD:
-        break;
-    default:
-        return ots_enc_fail(err, off, "expected an integer encoding, found %u", enc);
+    case OTS_ENC_DOD: break;
+    default: return ots_enc_fail(err, off, "expected an integer encoding, found %u", enc);
     }
     int t = enc == OTS_ENC_FOR ? T_FOR : enc == OTS_ENC_DELTA ? T_DELTA : T_DOD;
     uint64_t acc = 0, dl = 0;

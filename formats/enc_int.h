@@ -45,7 +45,7 @@
  * (chunk.md §3): bounded by the rows, so a hostile raw length cannot make a
  * decoder allocate more.  An ALP body with many exceptions may exceed RAW's
  * 8 bytes a value before zstd; the encoder never writes more than this. */
-#define OTS_ENC_NUM_BODY_MAX(nv) ((uint64_t)(nv) * 32u + 64u)
+#define OTS_ENC_NUM_BODY_MAX(nv) ((uint64_t)(nv)*32u + 64u)
 
 /* Parsed chunk header. */
 typedef struct ots_enc_hdr {
@@ -122,7 +122,10 @@ typedef struct ots_enc_body {
  * that is smaller. */
 #define OTS_ENC_ZSTD_SAVE 6
 /* The largest zstd frame kept over a plain body of `plain` bytes (default policy). */
-static inline size_t ots_enc_zstd_keep(size_t plain) { return plain - (plain + OTS_ENC_ZSTD_SAVE - 1) / OTS_ENC_ZSTD_SAVE; }
+static inline size_t ots_enc_zstd_keep(size_t plain)
+{
+    return plain - (plain + OTS_ENC_ZSTD_SAVE - 1) / OTS_ENC_ZSTD_SAVE;
+}
 /* The entropy estimate of a body after zstd (ots_enc_body.zest) is only an
  * estimate: LZ matches can beat it.  A candidate is skipped only when its
  * estimate exceeds the size it must reach by this factor. */
@@ -237,8 +240,8 @@ typedef struct ots_enc_int_res {
     int64_t min, max; /* as given */
     uint8_t enc[2];   /* [0] the smallest body, written at dst; [1] the zstd-friendly body, if size[1] */
     size_t size[2];   /* body bytes; size[0] is SIZE_MAX if no body fit in cap; size[1] 0 if there is none */
-    uint8_t *alt;     /* the zstd-friendly body, in scratch (OTS_WS_ALT or ALT2) after `extra` bytes left for the caller */
-    double zest;      /* its estimated bytes after zstd's entropy stage (without the extra bytes) */
+    uint8_t *alt; /* the zstd-friendly body, in scratch (OTS_WS_ALT or ALT2) after `extra` bytes left for the caller */
+    double zest;  /* its estimated bytes after zstd's entropy stage (without the extra bytes) */
 } ots_enc_int_res;
 
 /* Smallest and largest of v[0..nv) (0, 0 if nv is 0). */
@@ -258,14 +261,14 @@ int ots_enc_int_encode(const int64_t *v, size_t nv, int64_t mn, int64_t mx, int 
 
 /* Where decoded integers go (exactly one of i64 / f64 / u32 is set). */
 typedef struct ots_enc_sink {
-    int64_t *i64;     /* int64 output */
-    double *f64;      /* ALP output: (double)(int64)x / div */
-    double div;       /* ALP divisor 10^e */
+    int64_t *i64;      /* int64 output */
+    double *f64;       /* ALP output: (double)(int64)x / div */
+    double div;        /* ALP divisor 10^e */
     const double *tab; /* ALP: tab[x - imin] == (double)(int64)x / div for x - imin <= pmask, or NULL */
-    uint64_t imin;    /* ALP: smallest integer */
-    uint64_t pmask;   /* ALP: 2^k - 1 >= imax - imin; an integer with x - imin > pmask is corrupt */
-    uint32_t *u32;    /* dictionary codes, each checked < limit */
-    uint64_t limit;   /* for u32 */
+    uint64_t imin;     /* ALP: smallest integer */
+    uint64_t pmask;    /* ALP: 2^k - 1 >= imax - imin; an integer with x - imin > pmask is corrupt */
+    uint32_t *u32;     /* dictionary codes, each checked < limit */
+    uint64_t limit;    /* for u32 */
 } ots_enc_sink;
 
 /* Decode an integer body of encoding enc holding nv values; the body must be

@@ -25,10 +25,10 @@ typedef struct dent {
 #define DICT_TAB0 256 /* hash slots held in the dict itself */
 
 typedef struct dict {
-    dent *e;        /* distinct values, in order of first appearance (capacity: the rows) */
-    size_t n;       /* entries */
-    uint32_t *tab;  /* open addressing: entry index + 1, 0 = empty; load <= 1/2 */
-    size_t tcap;    /* power of two */
+    dent *e;       /* distinct values, in order of first appearance (capacity: the rows) */
+    size_t n;      /* entries */
+    uint32_t *tab; /* open addressing: entry index + 1, 0 = empty; load <= 1/2 */
+    size_t tcap;   /* power of two */
     uint32_t tab0[DICT_TAB0];
 } dict;
 
@@ -283,8 +283,7 @@ void ots_fmt_strdict_free(ots_fmt_strdict *d)
 
 /* Read cnt varint lengths at b[*pos..len); their sum must fit in what is left
  * after them.  Returns OTS_OK and the sum, or OTS_ECORRUPT. */
-static int read_lens(const uint8_t *b, size_t len, size_t *pos, size_t cnt, size_t *sum, uint64_t off,
-                     ots_fmt_err *err)
+static int read_lens(const uint8_t *b, size_t len, size_t *pos, size_t cnt, size_t *sum, uint64_t off, ots_fmt_err *err)
 {
     uint64_t s = 0;
     for (size_t i = 0; i < cnt; i++) {
@@ -298,8 +297,7 @@ static int read_lens(const uint8_t *b, size_t len, size_t *pos, size_t cnt, size
             return ots_enc_fail(err, off + *pos, "expected string bytes within the body");
     }
     if (s > len - *pos)
-        return ots_enc_fail(err, off + *pos, "expected %llu string bytes, %zu left", (unsigned long long)s,
-                            len - *pos);
+        return ots_enc_fail(err, off + *pos, "expected %llu string bytes, %zu left", (unsigned long long)s, len - *pos);
     *sum = (size_t)s;
     return OTS_OK;
 }

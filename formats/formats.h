@@ -21,22 +21,43 @@
 #include "ots.h"
 
 /* ---- little-endian load/store --------------------------------------------- */
-static inline void ots_le16_put(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void ots_le32_put(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+static inline void ots_le16_put(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
 }
-static inline void ots_le64_put(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+static inline void ots_le32_put(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void ots_le64_put(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 static inline uint16_t ots_le16_get(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t ots_le32_get(const uint8_t *p) {
+static inline uint32_t ots_le32_get(const uint8_t *p)
+{
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
-static inline uint64_t ots_le64_get(const uint8_t *p) {
+static inline uint64_t ots_le64_get(const uint8_t *p)
+{
     return (uint64_t)ots_le32_get(p) | ((uint64_t)ots_le32_get(p + 4) << 32);
 }
-static inline void ots_f64_put(uint8_t *p, double d) { uint64_t u; memcpy(&u, &d, 8); ots_le64_put(p, u); }
-static inline double ots_f64_get(const uint8_t *p) { uint64_t u = ots_le64_get(p); double d; memcpy(&d, &u, 8); return d; }
+static inline void ots_f64_put(uint8_t *p, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    ots_le64_put(p, u);
+}
+static inline double ots_f64_get(const uint8_t *p)
+{
+    uint64_t u = ots_le64_get(p);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
 
 /* XXH3-64 of n bytes (seed 0): the checksum of every framed structure. */
 uint64_t ots_fmt_hash64(const void *p, size_t n);
@@ -50,8 +71,8 @@ static inline int64_t ots_fmt_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ 
 
 /* Where and why a decoder refused its input. */
 typedef struct ots_fmt_err {
-    uint64_t offset;  /* byte offset in the input where the fault was found */
-    char msg[160];    /* what was expected */
+    uint64_t offset; /* byte offset in the input where the fault was found */
+    char msg[160];   /* what was expected */
 } ots_fmt_err;
 
 /* ---- column chunks (docs/formats/chunk.md) ----------------------------------
@@ -72,22 +93,22 @@ typedef struct ots_fmt_err {
 
 /* Encodings recorded in a chunk header (stable numbers; see chunk.md). */
 enum ots_fmt_encoding {
-    OTS_ENC_RAW = 0,       /* fixed-width little-endian values */
-    OTS_ENC_FOR = 1,       /* integers: frame-of-reference, bit-packed per block */
-    OTS_ENC_DELTA = 2,     /* integers: first value + deltas, FOR bit-packed per block */
-    OTS_ENC_DOD = 3,       /* integers/timestamps: delta-of-delta, zigzag, bit-packed per block */
-    OTS_ENC_ALP = 4,       /* doubles: exact decimal scaling to integers, then an integer encoding */
-    OTS_ENC_GORILLA = 5,   /* doubles: XOR with the previous value */
-    OTS_ENC_DICT = 6,      /* strings: dictionary + bit-packed codes */
-    OTS_ENC_BITMAP = 7,    /* booleans: one bit per value */
-    OTS_ENC_CONST = 8,     /* every value equal */
-    OTS_ENC_STRRAW = 9,    /* strings: lengths + bytes */
+    OTS_ENC_RAW = 0,     /* fixed-width little-endian values */
+    OTS_ENC_FOR = 1,     /* integers: frame-of-reference, bit-packed per block */
+    OTS_ENC_DELTA = 2,   /* integers: first value + deltas, FOR bit-packed per block */
+    OTS_ENC_DOD = 3,     /* integers/timestamps: delta-of-delta, zigzag, bit-packed per block */
+    OTS_ENC_ALP = 4,     /* doubles: exact decimal scaling to integers, then an integer encoding */
+    OTS_ENC_GORILLA = 5, /* doubles: XOR with the previous value */
+    OTS_ENC_DICT = 6,    /* strings: dictionary + bit-packed codes */
+    OTS_ENC_BITMAP = 7,  /* booleans: one bit per value */
+    OTS_ENC_CONST = 8,   /* every value equal */
+    OTS_ENC_STRRAW = 9,  /* strings: lengths + bytes */
 };
 
 /* Summary of a chunk's contents, computed by the encoders (min/max over
  * non-NULL values; for doubles NaN is excluded from min/max). */
 typedef struct ots_fmt_chunk_stats {
-    uint32_t n;           /* rows */
+    uint32_t n; /* rows */
     uint32_t null_count;
     int64_t min_i, max_i; /* integer kinds (TIMESTAMP, BIGINT, BOOLEAN, codes) */
     double min_f, max_f;  /* doubles */
@@ -97,8 +118,9 @@ typedef struct ots_fmt_chunk_stats {
 } ots_fmt_chunk_stats;
 
 /* Flags for encoders. */
-#define OTS_FMT_NO_ZSTD 0x1    /* never try zstd (tests, benchmarks of the raw codecs) */
-#define OTS_FMT_ZSTD_MAX 0x2   /* use a high zstd level and keep any frame that is smaller (archive tier);
+#define OTS_FMT_NO_ZSTD 0x1 /* never try zstd (tests, benchmarks of the raw codecs) */
+#define OTS_FMT_ZSTD_MAX \
+    0x2 /* use a high zstd level and keep any frame that is smaller (archive tier);
                                   by default a frame is kept only if it saves >= 1/6 (chunk.md §9) */
 
 size_t ots_fmt_chunk_bound_i64(size_t n);
@@ -107,30 +129,30 @@ size_t ots_fmt_chunk_bound_bool(size_t n);
 /* total_bytes: sum of string lengths */
 size_t ots_fmt_chunk_bound_str(size_t n, size_t total_bytes);
 
-ssize_t ots_fmt_chunk_encode_i64(const int64_t *v, const uint8_t *valid, size_t n, int flags,
-                                 uint8_t *dst, size_t dst_cap, ots_fmt_chunk_stats *st);
-ssize_t ots_fmt_chunk_encode_f64(const double *v, const uint8_t *valid, size_t n, int flags,
-                                 uint8_t *dst, size_t dst_cap, ots_fmt_chunk_stats *st);
-ssize_t ots_fmt_chunk_encode_bool(const uint8_t *v, const uint8_t *valid, size_t n, int flags,
-                                  uint8_t *dst, size_t dst_cap, ots_fmt_chunk_stats *st);
+ssize_t ots_fmt_chunk_encode_i64(const int64_t *v, const uint8_t *valid, size_t n, int flags, uint8_t *dst,
+                                 size_t dst_cap, ots_fmt_chunk_stats *st);
+ssize_t ots_fmt_chunk_encode_f64(const double *v, const uint8_t *valid, size_t n, int flags, uint8_t *dst,
+                                 size_t dst_cap, ots_fmt_chunk_stats *st);
+ssize_t ots_fmt_chunk_encode_bool(const uint8_t *v, const uint8_t *valid, size_t n, int flags, uint8_t *dst,
+                                  size_t dst_cap, ots_fmt_chunk_stats *st);
 /* Strings as (pointer, length) pairs; any bytes allowed (NUL included). */
 typedef struct ots_fmt_str {
     const char *p;
     uint32_t len;
 } ots_fmt_str;
-ssize_t ots_fmt_chunk_encode_str(const ots_fmt_str *v, const uint8_t *valid, size_t n, int flags,
-                                 uint8_t *dst, size_t dst_cap, ots_fmt_chunk_stats *st);
+ssize_t ots_fmt_chunk_encode_str(const ots_fmt_str *v, const uint8_t *valid, size_t n, int flags, uint8_t *dst,
+                                 size_t dst_cap, ots_fmt_chunk_stats *st);
 
 /* Read only the header: row count, encoding, flags.  OTS_ECORRUPT if the
  * header itself is malformed. */
 int ots_fmt_chunk_peek(const uint8_t *src, size_t len, ots_fmt_chunk_stats *st, ots_fmt_err *err);
 
-ssize_t ots_fmt_chunk_decode_i64(const uint8_t *src, size_t len, int64_t *out, uint8_t *valid_out,
-                                 size_t cap, ots_fmt_err *err);
-ssize_t ots_fmt_chunk_decode_f64(const uint8_t *src, size_t len, double *out, uint8_t *valid_out,
-                                 size_t cap, ots_fmt_err *err);
-ssize_t ots_fmt_chunk_decode_bool(const uint8_t *src, size_t len, uint8_t *out, uint8_t *valid_out,
-                                  size_t cap, ots_fmt_err *err);
+ssize_t ots_fmt_chunk_decode_i64(const uint8_t *src, size_t len, int64_t *out, uint8_t *valid_out, size_t cap,
+                                 ots_fmt_err *err);
+ssize_t ots_fmt_chunk_decode_f64(const uint8_t *src, size_t len, double *out, uint8_t *valid_out, size_t cap,
+                                 ots_fmt_err *err);
+ssize_t ots_fmt_chunk_decode_bool(const uint8_t *src, size_t len, uint8_t *out, uint8_t *valid_out, size_t cap,
+                                  ots_fmt_err *err);
 
 /* Decoded strings: a dictionary of distinct values and one code per row.
  * dict[i] points into memory owned by the ots_fmt_strdict; the values are
@@ -139,11 +161,10 @@ typedef struct ots_fmt_strdict {
     size_t size;
     const char **dict;
     uint32_t *lens;
-    void *mem_;   /* private */
+    void *mem_; /* private */
 } ots_fmt_strdict;
-ssize_t ots_fmt_chunk_decode_str(const uint8_t *src, size_t len, uint32_t *codes_out,
-                                 uint8_t *valid_out, size_t cap, ots_fmt_strdict **dict_out,
-                                 ots_fmt_err *err);
+ssize_t ots_fmt_chunk_decode_str(const uint8_t *src, size_t len, uint32_t *codes_out, uint8_t *valid_out, size_t cap,
+                                 ots_fmt_strdict **dict_out, ots_fmt_err *err);
 void ots_fmt_strdict_free(ots_fmt_strdict *d);
 
 /* ---- time zones (TZif, RFC 8536) ---------------------------------------------- */
@@ -206,9 +227,9 @@ void ots_fmt_day_format(int64_t day, char buf[11]);
 typedef struct ots_csv ots_csv;
 
 typedef struct ots_csv_opts {
-    char delimiter;    /* default ',' */
-    char quote;        /* default '"' */
-    size_t max_field;  /* longest field accepted, default 16 MiB */
+    char delimiter;   /* default ',' */
+    char quote;       /* default '"' */
+    size_t max_field; /* longest field accepted, default 16 MiB */
 } ots_csv_opts;
 void ots_csv_opts_init(ots_csv_opts *o);
 
@@ -232,8 +253,8 @@ void ots_csv_set_buffer_size(ots_csv *c, size_t bytes);
 typedef struct ots_csv_field {
     const char *p;
     size_t len;
-    uint32_t col;    /* 1-based column (byte) where the field starts on its line */
-    uint8_t quoted;  /* 1 if it was quoted (so "" is an empty string, not NULL) */
+    uint32_t col;   /* 1-based column (byte) where the field starts on its line */
+    uint8_t quoted; /* 1 if it was quoted (so "" is an empty string, not NULL) */
 } ots_csv_field;
 
 /*

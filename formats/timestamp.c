@@ -27,8 +27,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 }
 
 /* Fill err with "<what> at byte <off>" and return OTS_EINVAL. */
-__attribute__((format(printf, 4, 5))) static int bad(ots_fmt_err *err, size_t off, size_t len, const char *fmt,
-                                                      ...)
+__attribute__((format(printf, 4, 5))) static int bad(ots_fmt_err *err, size_t off, size_t len, const char *fmt, ...)
 {
     if (err) {
         char what[120];

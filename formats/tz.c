@@ -68,9 +68,9 @@ int64_t ots_fmt_days_from_civil(int64_t y, unsigned m, unsigned d)
     int64_t mm = m, dd = d;
     y -= mm <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                     /* [0, 399] */
+    int64_t yoe = y - era * 400;                                       /* [0, 399] */
     int64_t doy = (153 * (mm > 2 ? mm - 3 : mm + 9) + 2) / 5 + dd - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;             /* [0, 146096] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;               /* [0, 146096] */
     return era * 146097 + doe - 719468;
 }
 
@@ -78,10 +78,10 @@ void ots_fmt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {
     int64_t z = clamp64(days, -((int64_t)1 << 55), (int64_t)1 << 55) + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                                        /* [0, 146096] */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                      /* [0, 11] */
+    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
     unsigned dd = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
     unsigned mm = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
     *y = yoe + era * 400 + (mm <= 2);
@@ -157,8 +157,7 @@ static int tzs_name(tzs *p)
         start = p->i;
         while (p->i < p->n) {
             char c = p->s[p->i];
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                  c == '-'))
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-'))
                 break;
             p->i++;
         }
@@ -395,17 +394,17 @@ static void rule_seg(const tz_posix *r, int64_t t, tz_seg *sg)
 
 /* ---- the zone ------------------------------------------------------------------------ */
 struct ots_tz {
-    char *name;             /* as loaded; "UTC" for UTC */
-    size_t n;               /* transitions in at[] (file + generated), < UINT32_MAX */
-    size_t nfile;           /* of which from the file (the first nfile) */
-    int64_t *at;            /* n UTC instants, strictly ascending, within +-TIME_LIMIT */
-    int32_t *off;           /* n + 1 offsets east of UTC (s): off[k] holds on [at[k-1], at[k]) */
-    int has_rule;           /* the footer has a DST rule */
-    int rule_at_nfile;      /* the rule (not off[nfile]) governs [at[nfile-1], at[nfile]):
+    char *name;            /* as loaded; "UTC" for UTC */
+    size_t n;              /* transitions in at[] (file + generated), < UINT32_MAX */
+    size_t nfile;          /* of which from the file (the first nfile) */
+    int64_t *at;           /* n UTC instants, strictly ascending, within +-TIME_LIMIT */
+    int32_t *off;          /* n + 1 offsets east of UTC (s): off[k] holds on [at[k-1], at[k]) */
+    int has_rule;          /* the footer has a DST rule */
+    int rule_at_nfile;     /* the rule (not off[nfile]) governs [at[nfile-1], at[nfile]):
                                the file has no transitions, or they stop before GEN_FIRST_YEAR */
-    int64_t rule_from_s;    /* with has_rule: instants >= this past at[n-1] use the rule */
-    tz_posix rule;          /* the footer */
-    _Atomic uint32_t hint;  /* last interval index k found by a lookup (any thread) */
+    int64_t rule_from_s;   /* with has_rule: instants >= this past at[n-1] use the rule */
+    tz_posix rule;         /* the footer */
+    _Atomic uint32_t hint; /* last interval index k found by a lookup (any thread) */
 };
 
 /* Number of at[] <= t, i.e. the index k of the interval holding t.  The hint
@@ -710,8 +709,8 @@ int ots_fmt_tz_parse(const char *name, const uint8_t *buf, size_t len, ots_tz **
         tsize = 8;
         uint64_t b2 = block_bytes(&h, 8);
         if (b2 > len - at)
-            return corrupt(err, len, "truncated v2 data block (need %llu bytes at offset %zu)",
-                           (unsigned long long)b2, at);
+            return corrupt(err, len, "truncated v2 data block (need %llu bytes at offset %zu)", (unsigned long long)b2,
+                           at);
     }
     const uint8_t *times = buf + at;
     const uint8_t *idx = times + (size_t)h.timecnt * tsize;
@@ -733,8 +732,8 @@ int ots_fmt_tz_parse(const char *name, const uint8_t *buf, size_t len, ots_tz **
     /* transitions */
     for (uint32_t i = 0; i < h.timecnt; i++) {
         if (idx[i] >= h.typecnt)
-            return corrupt(err, at + (size_t)h.timecnt * tsize + i, "transition %u names type %u of %u", i,
-                           idx[i], h.typecnt);
+            return corrupt(err, at + (size_t)h.timecnt * tsize + i, "transition %u names type %u of %u", i, idx[i],
+                           h.typecnt);
     }
     ots_tz *tz = tz_alloc(name);
     if (!tz)

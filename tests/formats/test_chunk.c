@@ -184,7 +184,7 @@ static ssize_t rt_str(const ots_fmt_str *v, const uint8_t *valid, size_t n, int 
     assert_non_null(d);
     for (size_t k = 0; k < d->size; k++)
         assert_int_equal(d->dict[k][d->lens[k]], 0); /* NUL-terminated */
-    if (st.encoding == OTS_ENC_DICT) {                /* distinct values */
+    if (st.encoding == OTS_ENC_DICT) {               /* distinct values */
         for (size_t a = 0; a < d->size && d->size < 200; a++)
             for (size_t b = a + 1; b < d->size; b++)
                 assert_false(d->lens[a] == d->lens[b] && memcmp(d->dict[a], d->dict[b], d->lens[a]) == 0);
@@ -474,7 +474,10 @@ static void f64_random(void **state)
             switch (kind) {
             case 0: v[i] = bitsd(rng()); break;
             case 1: v[i] = (double)((int64_t)rnd(2000000) - 1000000) / pow(10, dec); break;
-            case 2: x += ((double)rnd(1000) - 500) / 1e3; v[i] = x; break;
+            case 2:
+                x += ((double)rnd(1000) - 500) / 1e3;
+                v[i] = x;
+                break;
             case 3: v[i] = rnd(3) ? (double)rnd(100) / 10 : bitsd(special_bits[rnd(NSPECIAL)]); break;
             default: v[i] = sin((double)i / 10) * 100; break;
             }
@@ -708,8 +711,7 @@ static void meter_sizes(void **state)
     assert_true(bpv <= 0.002);
 
     bpv = (double)rt_str(status, NULL, MN, 0, &st) / MN;
-    print_message("meter status:  %.4f bytes/value (enc %u inner %u zstd %u)\n", bpv, st.encoding, st.inner,
-                  st.zstd);
+    print_message("meter status:  %.4f bytes/value (enc %u inner %u zstd %u)\n", bpv, st.encoding, st.inner, st.zstd);
     assert_int_equal(st.encoding, OTS_ENC_DICT);
     assert_int_equal(st.zstd, 1);
     assert_true(bpv <= 0.05);
@@ -720,8 +722,7 @@ static void meter_sizes(void **state)
     assert_int_equal(st.zstd, 1);
     assert_true(bpv <= 0.47);
     bpv = (double)rt_f64(volt, NULL, MN, OTS_FMT_ZSTD_MAX, &st) / MN;
-    print_message("meter volt max: %.4f bytes/value (enc %u inner %u zstd %u)\n", bpv, st.encoding, st.inner,
-                  st.zstd);
+    print_message("meter volt max: %.4f bytes/value (enc %u inner %u zstd %u)\n", bpv, st.encoding, st.inner, st.zstd);
     assert_int_equal(st.zstd, 1);
     assert_true(bpv <= 0.85);
 
@@ -810,7 +811,8 @@ static void alp_range_checked(void **state)
         int k = 3000;
         for (int i = 0; i < N; i++) {
             k += variant ? (int)((((uint32_t)i * 2654435761u) >> 20) % 7) - 3 : 0;
-            v[i] = variant ? (double)k / 100 : (double)(2000 + (int)(((uint32_t)i * 2654435761u) >> 22)) / 10; /* DELTA, FOR */
+            v[i] = variant ? (double)k / 100
+                           : (double)(2000 + (int)(((uint32_t)i * 2654435761u) >> 22)) / 10; /* DELTA, FOR */
         }
         ots_fmt_chunk_stats st;
         ssize_t len = ots_fmt_chunk_encode_f64(v, NULL, N, OTS_FMT_NO_ZSTD, buf, cap, &st);
@@ -1233,15 +1235,24 @@ static int golden_make(int idx, golden *g)
         size_t n;
         int flags;
     } specs[] = {
-        {"v1_i64_const", 0, 10, OTS_FMT_NO_ZSTD},     {"v1_i64_for_exc", 0, 300, OTS_FMT_NO_ZSTD},
-        {"v1_i64_delta", 0, 300, OTS_FMT_NO_ZSTD},    {"v1_i64_dod", 0, 300, OTS_FMT_NO_ZSTD},
-        {"v1_i64_raw", 0, 20, OTS_FMT_NO_ZSTD},       {"v1_i64_ts_nulls_zstd", 0, 1000, 0},
-        {"v1_i64_empty", 0, 0, 0},                    {"v1_f64_alp_exc", 1, 300, OTS_FMT_NO_ZSTD},
-        {"v1_f64_alp_zstd", 1, 1000, 0},              {"v1_f64_gorilla", 1, 200, OTS_FMT_NO_ZSTD},
-        {"v1_f64_raw", 1, 20, OTS_FMT_NO_ZSTD},       {"v1_f64_const_nan", 1, 7, 0},
-        {"v1_f64_all_null", 1, 9, 0},                 {"v1_bool_bitmap_nulls", 2, 100, OTS_FMT_NO_ZSTD},
-        {"v1_bool_const", 2, 50, 0},                  {"v1_str_dict_nulls", 3, 200, OTS_FMT_NO_ZSTD},
-        {"v1_str_dict_zstd", 3, 1000, 0},             {"v1_str_raw", 3, 12, OTS_FMT_NO_ZSTD},
+        {"v1_i64_const", 0, 10, OTS_FMT_NO_ZSTD},
+        {"v1_i64_for_exc", 0, 300, OTS_FMT_NO_ZSTD},
+        {"v1_i64_delta", 0, 300, OTS_FMT_NO_ZSTD},
+        {"v1_i64_dod", 0, 300, OTS_FMT_NO_ZSTD},
+        {"v1_i64_raw", 0, 20, OTS_FMT_NO_ZSTD},
+        {"v1_i64_ts_nulls_zstd", 0, 1000, 0},
+        {"v1_i64_empty", 0, 0, 0},
+        {"v1_f64_alp_exc", 1, 300, OTS_FMT_NO_ZSTD},
+        {"v1_f64_alp_zstd", 1, 1000, 0},
+        {"v1_f64_gorilla", 1, 200, OTS_FMT_NO_ZSTD},
+        {"v1_f64_raw", 1, 20, OTS_FMT_NO_ZSTD},
+        {"v1_f64_const_nan", 1, 7, 0},
+        {"v1_f64_all_null", 1, 9, 0},
+        {"v1_bool_bitmap_nulls", 2, 100, OTS_FMT_NO_ZSTD},
+        {"v1_bool_const", 2, 50, 0},
+        {"v1_str_dict_nulls", 3, 200, OTS_FMT_NO_ZSTD},
+        {"v1_str_dict_zstd", 3, 1000, 0},
+        {"v1_str_raw", 3, 12, OTS_FMT_NO_ZSTD},
     };
     if (idx >= (int)(sizeof specs / sizeof specs[0]))
         return 0;
@@ -1512,26 +1523,16 @@ static void golden_files(void **state)
 int run_chunk_tests(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(i64_each_encoding),
-        cmocka_unit_test(i64_extremes),
-        cmocka_unit_test(i64_nulls_and_empty),
-        cmocka_unit_test(i64_random),
-        cmocka_unit_test(f64_each_encoding),
-        cmocka_unit_test(f64_edge_values),
-        cmocka_unit_test(f64_random),
-        cmocka_unit_test(bool_round_trips),
-        cmocka_unit_test(str_round_trips),
-        cmocka_unit_test(str_long_values),
-        cmocka_unit_test(str_equality),
-        cmocka_unit_test(meter_sizes),
-        cmocka_unit_test(api_contract),
-        cmocka_unit_test(zstd_raw_len_claims),
-        cmocka_unit_test(alp_range_checked),
-        cmocka_unit_test(corruption),
-        cmocka_unit_test(scratch_sizes),
-        cmocka_unit_test(threads_scratch),
-        cmocka_unit_test(alloc_failures),
-        cmocka_unit_test(golden_files),
+        cmocka_unit_test(i64_each_encoding),   cmocka_unit_test(i64_extremes),
+        cmocka_unit_test(i64_nulls_and_empty), cmocka_unit_test(i64_random),
+        cmocka_unit_test(f64_each_encoding),   cmocka_unit_test(f64_edge_values),
+        cmocka_unit_test(f64_random),          cmocka_unit_test(bool_round_trips),
+        cmocka_unit_test(str_round_trips),     cmocka_unit_test(str_long_values),
+        cmocka_unit_test(str_equality),        cmocka_unit_test(meter_sizes),
+        cmocka_unit_test(api_contract),        cmocka_unit_test(zstd_raw_len_claims),
+        cmocka_unit_test(alp_range_checked),   cmocka_unit_test(corruption),
+        cmocka_unit_test(scratch_sizes),       cmocka_unit_test(threads_scratch),
+        cmocka_unit_test(alloc_failures),      cmocka_unit_test(golden_files),
     };
     return cmocka_run_group_tests_name("chunk", tests, NULL, NULL);
 }

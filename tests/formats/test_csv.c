@@ -176,8 +176,7 @@ static void errors_resync(void **state)
 {
     (void)state;
     /* a quote inside an unquoted field; the next line is read */
-    expect("a,b\n1,x\"y,3\n4,5,6\n", NULL,
-           "L1:[1]a|[3]b|\nE2:t:2:4: quote in unquoted field\nL3:[1]4|[3]5|[5]6|\n");
+    expect("a,b\n1,x\"y,3\n4,5,6\n", NULL, "L1:[1]a|[3]b|\nE2:t:2:4: quote in unquoted field\nL3:[1]4|[3]5|[5]6|\n");
     /* text after a closing quote */
     expect("\"abc\"x,1\n2,3\n", NULL, "E1:t:1:6: characters after closing quote\nL2:[1]2|[3]3|\n");
     expect("\"abc\" ,1\n2,3\n", NULL, "E1:t:1:6: characters after closing quote\nL2:[1]2|[3]3|\n");
@@ -459,10 +458,10 @@ static void out_of_memory(void **state)
 int run_csv_tests(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(basic_records),  cmocka_unit_test(quoting),       cmocka_unit_test(line_endings),
-        cmocka_unit_test(bom_skipped),    cmocka_unit_test(options),       cmocka_unit_test(errors_resync),
-        cmocka_unit_test(field_limits),   cmocka_unit_test(buffer_boundaries), cmocka_unit_test(file_sources),
-        cmocka_unit_test(weather_file),   cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(basic_records), cmocka_unit_test(quoting),           cmocka_unit_test(line_endings),
+        cmocka_unit_test(bom_skipped),   cmocka_unit_test(options),           cmocka_unit_test(errors_resync),
+        cmocka_unit_test(field_limits),  cmocka_unit_test(buffer_boundaries), cmocka_unit_test(file_sources),
+        cmocka_unit_test(weather_file),  cmocka_unit_test(out_of_memory),
     };
     return cmocka_run_group_tests_name("formats/csv", tests, NULL, NULL);
 }

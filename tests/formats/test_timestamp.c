@@ -29,8 +29,8 @@ static void parse_bad(const char *s, uint64_t off, const char *what)
     ots_fmt_err err = {0};
     int rc = ots_fmt_ts_parse(s, strlen(s), NULL, &ts, &err);
     if (rc != OTS_EINVAL || err.offset != off || !strstr(err.msg, what))
-        print_error("'%s': rc %d offset %llu msg '%s' (wanted %llu '%s')\n", s, rc,
-                    (unsigned long long)err.offset, err.msg, (unsigned long long)off, what);
+        print_error("'%s': rc %d offset %llu msg '%s' (wanted %llu '%s')\n", s, rc, (unsigned long long)err.offset,
+                    err.msg, (unsigned long long)off, what);
     assert_int_equal(rc, OTS_EINVAL);
     assert_true(err.offset == off);
     assert_non_null(strstr(err.msg, what));
@@ -163,8 +163,7 @@ static void error_offsets(void **state)
 static void fast_path_agrees(void **state)
 {
     (void)state;
-    const char *bases[] = {"2024-03-01 00:00:00", "2024-02-29T23:59:59", "1678-01-01t00:00:00",
-                           "2261-12-31 23:59:59"};
+    const char *bases[] = {"2024-03-01 00:00:00", "2024-02-29T23:59:59", "1678-01-01t00:00:00", "2261-12-31 23:59:59"};
     for (size_t bi = 0; bi < 4; bi++) {
         for (int zulu = 0; zulu < 2; zulu++) {
             for (size_t pos = 0; pos < 19; pos++) {
@@ -325,8 +324,8 @@ static void round_trip(void **state)
     ots_tz *zones[4] = {NULL, zone("America/New_York"), zone("Asia/Kathmandu"), zone("Australia/Lord_Howe")};
     unsigned seed = 42;
     for (int i = 0; i < 200000; i++) {
-        int64_t ts = (int64_t)(((uint64_t)rand_r(&seed) << 42) ^ ((uint64_t)rand_r(&seed) << 21) ^
-                               (uint64_t)rand_r(&seed));
+        int64_t ts =
+            (int64_t)(((uint64_t)rand_r(&seed) << 42) ^ ((uint64_t)rand_r(&seed) << 21) ^ (uint64_t)rand_r(&seed));
         ts = ts % (9200000000LL * NS); /* within years 1678..2261, even locally */
         if (i % 3 == 0)
             ts -= ts % NS; /* whole seconds too */
@@ -352,8 +351,9 @@ static void round_trip(void **state)
 int run_timestamp_tests(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(accepted_forms), cmocka_unit_test(local_time_in_zone), cmocka_unit_test(error_offsets),
-        cmocka_unit_test(fast_path_agrees), cmocka_unit_test(epochs), cmocka_unit_test(formatting),
+        cmocka_unit_test(accepted_forms), cmocka_unit_test(local_time_in_zone),
+        cmocka_unit_test(error_offsets),  cmocka_unit_test(fast_path_agrees),
+        cmocka_unit_test(epochs),         cmocka_unit_test(formatting),
         cmocka_unit_test(round_trip),
     };
     return cmocka_run_group_tests_name("formats/timestamp", tests, NULL, NULL);

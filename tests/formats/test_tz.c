@@ -293,8 +293,8 @@ static void day_bounds_tile(void **state)
     (void)state;
     if (!have_tzdata())
         skip();
-    const char *zones[] = {"America/New_York", "Europe/London", "America/Santiago", "Asia/Beirut",
-                           "America/Havana", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Apia"};
+    const char *zones[] = {"America/New_York", "Europe/London",       "America/Santiago", "Asia/Beirut",
+                           "America/Havana",   "Australia/Lord_Howe", "Asia/Kathmandu",   "Pacific/Apia"};
     for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
         ots_tz *tz = load(zones[z]);
         int64_t t0 = utc(2010, 1, 1, 0, 0, 0), t1 = utc(2013, 1, 1, 0, 0, 0);
@@ -371,9 +371,9 @@ static void hdr(tzb *t, uint8_t version, uint32_t timecnt, uint32_t typecnt, uin
     p8(t, version);
     for (int i = 0; i < 15; i++)
         p8(t, 0);
-    p32(t, 0);        /* isutcnt */
-    p32(t, 0);        /* isstdcnt */
-    p32(t, 0);        /* leapcnt */
+    p32(t, 0); /* isutcnt */
+    p32(t, 0); /* isstdcnt */
+    p32(t, 0); /* leapcnt */
     p32(t, timecnt);
     p32(t, typecnt);
     p32(t, charcnt);
@@ -381,8 +381,8 @@ static void hdr(tzb *t, uint8_t version, uint32_t timecnt, uint32_t typecnt, uin
 
 /* version 0: 32-bit data only; else a minimal v1 block, the 64-bit block and
  * footer (NULL footer: none written) */
-static size_t build(tzb *t, uint8_t version, const int64_t *times, const uint8_t *idx, size_t nt,
-                    const int32_t *offs, size_t ntypes, const char *footer)
+static size_t build(tzb *t, uint8_t version, const int64_t *times, const uint8_t *idx, size_t nt, const int32_t *offs,
+                    size_t ntypes, const char *footer)
 {
     t->n = 0;
     if (version == 0) {
@@ -501,10 +501,22 @@ static void posix_footers(void **state)
     ots_fmt_tz_free(tz);
 
     /* malformed footers are corrupt, with the offset of the fault */
-    const char *bad[] = {"E5", "EST", "EST5EDT,M13.1.0,M11.1.0", "EST5EDT,M3.6.0,M11.1.0", "EST5EDT,M3.2.7,M11.1.0",
-                         "EST5EDT,J0,J10", "EST5EDT,J366,J10", "EST5EDT,366,10", "EST5EDT,M3.2.0/168,M11.1.0",
-                         "EST25", "EST5EDT,M3.2.0", "EST5EDT,M3.2.0,M11.1.0x", "<AB>3", "<+03-3",
-                         "EST5:60", "EST5EDT;M3.2.0,M11.1.0"};
+    const char *bad[] = {"E5",
+                         "EST",
+                         "EST5EDT,M13.1.0,M11.1.0",
+                         "EST5EDT,M3.6.0,M11.1.0",
+                         "EST5EDT,M3.2.7,M11.1.0",
+                         "EST5EDT,J0,J10",
+                         "EST5EDT,J366,J10",
+                         "EST5EDT,366,10",
+                         "EST5EDT,M3.2.0/168,M11.1.0",
+                         "EST25",
+                         "EST5EDT,M3.2.0",
+                         "EST5EDT,M3.2.0,M11.1.0x",
+                         "<AB>3",
+                         "<+03-3",
+                         "EST5:60",
+                         "EST5EDT;M3.2.0,M11.1.0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         tzb t;
         int32_t o = 0;
@@ -595,8 +607,8 @@ static void version1_and_transitions(void **state)
 /* Every instant-dependent call on a parsed zone, at assorted instants. */
 static void exercise(const ots_tz *tz)
 {
-    static const int64_t ts[] = {INT64_MIN, -((int64_t)1 << 59), -4000000000LL, -1, 0, 1, 1710054000,
-                                 2215062000LL, 9000000000LL, (int64_t)1 << 40, INT64_MAX};
+    static const int64_t ts[] = {INT64_MIN,    -((int64_t)1 << 59), -4000000000LL,    -1,       0, 1, 1710054000,
+                                 2215062000LL, 9000000000LL,        (int64_t)1 << 40, INT64_MAX};
     for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
         int32_t o = ots_fmt_tz_offset(tz, ts[i]);
         assert_true(o > -2 * 86400 && o < 2 * 86400);

@@ -79,9 +79,8 @@ static void strerror_names(void **state)
 int run_util_tests(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(varint_round_trip), cmocka_unit_test(zigzag_extremes),
-        cmocka_unit_test(le_helpers), cmocka_unit_test(alloc_fail_hook),
-        cmocka_unit_test(strerror_names),
+        cmocka_unit_test(varint_round_trip), cmocka_unit_test(zigzag_extremes), cmocka_unit_test(le_helpers),
+        cmocka_unit_test(alloc_fail_hook),   cmocka_unit_test(strerror_names),
     };
     return cmocka_run_group_tests_name("formats/util", tests, NULL, NULL);
 }
