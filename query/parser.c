@@ -930,6 +930,43 @@ static int parse_create(parser *p, stmt *st)
     return OTS_OK;
 }
 
+/* A column-name list after its '(' up to and including the ')', into
+ * st->icols (with positions); INSERT and COPY … (COLUMNS (…)) share it. */
+static int parse_col_list(parser *p, stmt *st)
+{
+    int rc;
+    size_t cap = 0;
+    for (;;) {
+        if (st->nicols == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            const char **n = ots_q_alloc(p->a, nc * sizeof *n);
+            int *l = ots_q_alloc(p->a, nc * sizeof *l), *c = ots_q_alloc(p->a, nc * sizeof *c);
+            if (!n || !l || !c)
+                return ots_q_err(p->e, OTS_ENOMEM, "out of memory");
+            if (st->nicols) {
+                memcpy(n, st->icols, st->nicols * sizeof *n);
+                memcpy(l, st->icol_line, st->nicols * sizeof *l);
+                memcpy(c, st->icol_col, st->nicols * sizeof *c);
+            }
+            st->icols = n, st->icol_line = l, st->icol_col = c;
+            cap = nc;
+        }
+        size_t i = st->nicols;
+        if ((rc = parse_name(p, "a column name", &st->icols[i], &st->icol_line[i], &st->icol_col[i])))
+            return rc;
+        st->nicols++;
+        if (is_op(p, ")"))
+            break;
+        if (!is_op(p, ","))
+            return unexpected(p, "',' or ')'");
+        if ((rc = advance(p)))
+            return rc;
+    }
+    if ((rc = advance(p)))
+        return rc;
+    return OTS_OK;
+}
+
 static int parse_insert(parser *p, stmt *st)
 {
     int rc;
@@ -937,36 +974,7 @@ static int parse_insert(parser *p, stmt *st)
         (rc = parse_name(p, "a table name", &st->table, NULL, NULL)))
         return rc;
     if (is_op(p, "(")) {
-        size_t cap = 0;
-        if ((rc = advance(p)))
-            return rc;
-        for (;;) {
-            if (st->nicols == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                const char **n = ots_q_alloc(p->a, nc * sizeof *n);
-                int *l = ots_q_alloc(p->a, nc * sizeof *l), *c = ots_q_alloc(p->a, nc * sizeof *c);
-                if (!n || !l || !c)
-                    return ots_q_err(p->e, OTS_ENOMEM, "out of memory");
-                if (st->nicols) {
-                    memcpy(n, st->icols, st->nicols * sizeof *n);
-                    memcpy(l, st->icol_line, st->nicols * sizeof *l);
-                    memcpy(c, st->icol_col, st->nicols * sizeof *c);
-                }
-                st->icols = n, st->icol_line = l, st->icol_col = c;
-                cap = nc;
-            }
-            size_t i = st->nicols;
-            if ((rc = parse_name(p, "a column name", &st->icols[i], &st->icol_line[i], &st->icol_col[i])))
-                return rc;
-            st->nicols++;
-            if (is_op(p, ")"))
-                break;
-            if (!is_op(p, ","))
-                return unexpected(p, "',' or ')'");
-            if ((rc = advance(p)))
-                return rc;
-        }
-        if ((rc = advance(p)))
+        if ((rc = advance(p)) || (rc = parse_col_list(p, st)))
             return rc;
     }
     if (is_kw(p, "select"))
@@ -1100,36 +1108,7 @@ static int parse_copy(parser *p, stmt *st)
             if ((rc = advance(p)) || (rc = parse_string(p, "a time zone string", &st->tz)))
                 return rc;
         } else if (is_kw(p, "columns")) {
-            if ((rc = advance(p)) || (rc = expect_op(p, "(")))
-                return rc;
-            size_t cap = 0;
-            for (;;) {
-                if (st->nicols == cap) {
-                    size_t nc = cap ? cap * 2 : 8;
-                    const char **n = ots_q_alloc(p->a, nc * sizeof *n);
-                    int *l = ots_q_alloc(p->a, nc * sizeof *l), *c = ots_q_alloc(p->a, nc * sizeof *c);
-                    if (!n || !l || !c)
-                        return ots_q_err(p->e, OTS_ENOMEM, "out of memory");
-                    if (st->nicols) {
-                        memcpy(n, st->icols, st->nicols * sizeof *n);
-                        memcpy(l, st->icol_line, st->nicols * sizeof *l);
-                        memcpy(c, st->icol_col, st->nicols * sizeof *c);
-                    }
-                    st->icols = n, st->icol_line = l, st->icol_col = c;
-                    cap = nc;
-                }
-                size_t i = st->nicols;
-                if ((rc = parse_name(p, "a column name", &st->icols[i], &st->icol_line[i], &st->icol_col[i])))
-                    return rc;
-                st->nicols++;
-                if (is_op(p, ")"))
-                    break;
-                if (!is_op(p, ","))
-                    return unexpected(p, "',' or ')'");
-                if ((rc = advance(p)))
-                    return rc;
-            }
-            if ((rc = advance(p)))
+            if ((rc = advance(p)) || (rc = expect_op(p, "(")) || (rc = parse_col_list(p, st)))
                 return rc;
         } else {
             return unexpected(p, "HEADER, DELIMITER, TIMEZONE or COLUMNS");
