@@ -788,58 +788,15 @@ static int city_has_data(struct ots_store *s, const char *id)
     return 0;
 }
 
+int ots_catalog_put_cities(struct ots_store *s, const ots_city *cs, size_t n, const char *src);
+
+/* One city is a bulk update of one: the same checks (time zone, a zone
+ * change refused once the city has data) and the same rollback. */
 int ots_city_put(ots_store *s, const ots_city *in)
 {
     if (!s || !in)
         return OTS_EINVAL;
-    if (s->opts.read_only)
-        return ots_set_err(s, OTS_EREADONLY, "store is read-only");
-    char msg[300];
-    city *c;
-    int rc = city_make(in, &c, msg, sizeof msg);
-    if (rc != OTS_OK)
-        return rc == OTS_ENOMEM ? rc : ots_set_err(s, rc, "%s", msg);
-    pthread_mutex_lock(&s->mu);
-    city *old = ots_catalog_city(&s->cat, c->id);
-    if (old && strcmp(old->tz_name, c->tz_name) != 0 && city_has_data(s, c->id)) {
-        rc = ots_set_err(s, OTS_EBUSY,
-                         "city '%s' already has data partitioned by its local days in %s; "
-                         "changing its time zone to %s would move those days (drop or reload its data first)",
-                         c->id, old->tz_name, c->tz_name);
-        pthread_mutex_unlock(&s->mu);
-        city_free(c);
-        return rc;
-    }
-    city *saved = NULL;
-    if (old) { /* keep a copy to roll back */
-        ots_city o;
-        city_out(old, &o);
-        if (city_make(&o, &saved, msg, sizeof msg) != OTS_OK)
-            saved = NULL;
-    }
-    if ((rc = catalog_put_city(&s->cat, c)) != OTS_OK) {
-        city_free(c);
-        city_free(saved);
-        pthread_mutex_unlock(&s->mu);
-        return rc;
-    }
-    s->last_part = NULL;
-    rc = ots_catalog_save(s);
-    if (rc != OTS_OK) {
-        int found;
-        ssize_t i = city_index(&s->cat, in->id, &found);
-        if (saved) {
-            catalog_put_city(&s->cat, saved);
-        } else if (found) {
-            city_free(s->cat.cities[i]);
-            memmove(&s->cat.cities[i], &s->cat.cities[i + 1], (s->cat.ncities - (size_t)i - 1) * sizeof(city *));
-            s->cat.ncities--;
-        }
-    } else {
-        city_free(saved);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return ots_catalog_put_cities(s, in, 1, "registry");
 }
 
 int ots_catalog_add_city_utc(struct ots_store *s, const char *id, city **out)
@@ -1007,8 +964,7 @@ int ots_zone_at(ots_store *s, size_t i, ots_zone *out)
     return OTS_OK;
 }
 
-/* Put many cities at once (registry loader): all or nothing. */
-int ots_catalog_put_cities(struct ots_store *s, const ots_city *cs, size_t n, const char *src);
+/* Put many cities at once (registry loader, ots_city_put): all or nothing. */
 int ots_catalog_put_cities(struct ots_store *s, const ots_city *cs, size_t n, const char *src)
 {
     if (s->opts.read_only)
