@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_util.h"
 #include "bench/shim/shim.h"
 #include "ots.h"
 
@@ -62,40 +63,6 @@ static struct {
     ots_store *s;
     uint64_t rows;
 } Q;
-
-static void quiet(void *ctx, ots_log_level l, const char *m) { (void)ctx, (void)l, (void)m; }
-
-static void rmrf(const char *p)
-{
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_query: could not remove %s\n", p);
-}
-
-static uint64_t du(const char *dir)
-{
-    uint64_t total = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            total += du(p);
-        else
-            total += (uint64_t)st.st_size;
-    }
-    closedir(d);
-    return total;
-}
 
 static double now_s(void)
 {
@@ -167,10 +134,10 @@ static int fresh_store(void)
         const char *t = getenv("TMPDIR");
         snprintf(Q.dir, sizeof Q.dir, "%s/ots-bench-query-%ld", t && *t ? t : "/tmp", (long)getpid());
     }
-    rmrf(Q.dir);
+    ots_bench_rmrf(Q.dir);
     ots_store_opts o;
     ots_store_opts_init(&o);
-    o.log = quiet; /* "city not in the registry" warnings */
+    o.log = ots_bench_quiet_log; /* "city not in the registry" warnings */
     if (ots_store_open(Q.dir, &o, &Q.s) != OTS_OK) {
         snprintf(Q.err, sizeof Q.err, "open %.300s: %.200s", Q.dir, ots_errmsg(NULL));
         return -1;
@@ -263,7 +230,7 @@ static void bm_copy(ots_bench_state *st, void *arg)
         ots_bench_pause(st);
         char hot[600];
         snprintf(hot, sizeof hot, "%s/hot", Q.dir);
-        bytes = du(hot);
+        bytes = ots_bench_du(hot);
         ots_bench_resume(st);
     }
     if (Q.state == 0 && total > 0) { /* the last load serves the queries */
@@ -307,7 +274,7 @@ static void cleanup(void)
         ots_store_close(Q.s);
     Q.s = NULL;
     if (Q.dir[0])
-        rmrf(Q.dir);
+        ots_bench_rmrf(Q.dir);
 }
 
 OTS_BENCH_SUITE(register_query)

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/bench_util.h"
 #include "bench/shim/shim.h"
 #include "formats/formats.h"
 #include "ots.h"
@@ -128,40 +129,6 @@ static const ots_column_def COLS[] = {
     {"kwh", OTS_DOUBLE},   {"voltage", OTS_DOUBLE}, {"status", OTS_STRING},
 };
 
-static void rmrf(const char *p)
-{
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_storage: could not remove %s\n", p);
-}
-
-static uint64_t du(const char *dir)
-{
-    uint64_t total = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            total += du(p);
-        else
-            total += (uint64_t)st.st_size;
-    }
-    closedir(d);
-    return total;
-}
-
-static void quiet(void *ctx, ots_log_level l, const char *m) { (void)ctx, (void)l, (void)m; }
-
 /* Load every row into a new store at dir; returns 0 or an error text. */
 static const char *ingest(const char *dir, ots_fsync_policy pol)
 {
@@ -169,7 +136,7 @@ static const char *ingest(const char *dir, ots_fsync_policy pol)
     ots_store_opts o;
     ots_store_opts_init(&o);
     o.fsync = pol;
-    o.log = quiet;
+    o.log = ots_bench_quiet_log;
     ots_store *s;
     if (ots_store_open(dir, &o, &s) != OTS_OK) {
         snprintf(err, sizeof err, "open: %s", ots_errmsg(NULL));
@@ -219,7 +186,7 @@ static void bm_ingest(ots_bench_state *st, void *arg)
     uint64_t bytes = 0;
     while (ots_bench_keep_running(st)) {
         ots_bench_pause(st);
-        rmrf(dir);
+        ots_bench_rmrf(dir);
         ots_bench_resume(st);
         const char *e = ingest(dir, pol);
         if (e) {
@@ -229,10 +196,10 @@ static void bm_ingest(ots_bench_state *st, void *arg)
         ots_bench_pause(st);
         char hot[600];
         snprintf(hot, sizeof hot, "%s/hot", dir);
-        bytes = du(hot);
+        bytes = ots_bench_du(hot);
         ots_bench_resume(st);
     }
-    rmrf(dir);
+    ots_bench_rmrf(dir);
     ots_bench_set_items_processed(st, ots_bench_iterations(st) * (int64_t)M.n);
     ots_bench_counter(st, "bytes_per_row", M.n ? (double)bytes / (double)M.n : 0, 0);
     ots_bench_counter(st, "rows", (double)M.n, 0);
@@ -243,7 +210,7 @@ static const char *ready_store(void)
     if (M.store_ready)
         return M.store_ready > 0 ? M.store_dir : NULL;
     tmpdir(M.store_dir, sizeof M.store_dir, "scan");
-    rmrf(M.store_dir);
+    ots_bench_rmrf(M.store_dir);
     const char *e = load() < 0 ? M.err : ingest(M.store_dir, OTS_FSYNC_OFF);
     if (e) {
         snprintf(M.err, sizeof M.err, "%s", e);
@@ -262,7 +229,7 @@ static void bm_scan(ots_bench_state *st, void *arg)
     ots_store_opts o;
     ots_store_opts_init(&o);
     o.read_only = 1;
-    o.log = quiet;
+    o.log = ots_bench_quiet_log;
     if (!dir || ots_store_open(dir, &o, &s) != OTS_OK) {
         ots_bench_skip_with_error(st, dir ? ots_errmsg(NULL) : M.err);
         while (ots_bench_keep_running(st)) {
@@ -332,11 +299,11 @@ static void bm_wal(ots_bench_state *st, void *arg)
     uint64_t walbytes = 0;
     while (ots_bench_keep_running(st)) {
         ots_bench_pause(st);
-        rmrf(dir);
+        ots_bench_rmrf(dir);
         ots_store_opts o;
         ots_store_opts_init(&o);
         o.fsync = pol;
-        o.log = quiet;
+        o.log = ots_bench_quiet_log;
         o.flush_rows = 1u << 26;
         ots_store *s;
         if (ots_store_open(dir, &o, &s) != OTS_OK || ots_table_create(s, "m", COLS, 7, NULL, 0) != OTS_OK) {
@@ -357,10 +324,10 @@ static void bm_wal(ots_bench_state *st, void *arg)
         ots_store_close(s);
         char w[600];
         snprintf(w, sizeof w, "%s/wal", dir);
-        walbytes = du(w);
+        walbytes = ots_bench_du(w);
         ots_bench_resume(st);
     }
-    rmrf(dir);
+    ots_bench_rmrf(dir);
     ots_bench_set_items_processed(st, ots_bench_iterations(st) * (int64_t)total);
     ots_bench_counter(st, "wal_bytes_per_row", total ? (double)walbytes / (double)total : 0, 0);
 }
@@ -369,7 +336,7 @@ static void cleanup(void) __attribute__((destructor));
 static void cleanup(void)
 {
     if (M.store_ready > 0)
-        rmrf(M.store_dir);
+        ots_bench_rmrf(M.store_dir);
 }
 
 OTS_BENCH_SUITE(register_storage)
